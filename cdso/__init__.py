@@ -1,0 +1,46 @@
+"""cdso: the "Công dân số Hải Phòng" contest platform."""
+from __future__ import annotations
+
+from flask import Flask
+
+from cdso import config as settings
+from cdso.extensions import compress, csrf, db, htmx, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_path=str(settings.INSTANCE))
+    app.config.update(settings.from_environment())
+    if config:
+        app.config.update(config)
+        if "SQLALCHEMY_DATABASE_URI" in config and "SQLALCHEMY_ENGINE_OPTIONS" not in config:
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = settings.engine_options(
+                config["SQLALCHEMY_DATABASE_URI"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    htmx.init_app(app)
+    compress.init_app(app)
+
+    from cdso.web import assets, auth_session, database, errors, security, templating
+    database.init_app(app)
+    assets.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    auth_session.init_app(app)
+
+    from cdso.auth.routes import bp as auth_bp
+    from cdso.helper.routes import bp as helper_bp
+    from cdso.office.routes import bp as office_bp
+    from cdso.public.routes import bp as public_bp
+    from cdso.quiz.routes import bp as quiz_bp
+    for blueprint in (public_bp, auth_bp, quiz_bp, helper_bp, office_bp):
+        app.register_blueprint(blueprint)
+
+    from cdso.cli import cli
+    app.cli.add_command(cli)
+    return app

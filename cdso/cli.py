@@ -1,0 +1,87 @@
+"""`flask --app wsgi cdso …`: init, seed-demo, create-admin, sweep."""
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from cdso.extensions import db
+
+cli = AppGroup("cdso", help="Quản trị nền tảng Cuộc thi Công dân số Hải Phòng.")
+
+
+@cli.command("init")
+def init_command() -> None:
+    """Migrate the database, load the 114 units and the shipped question bank."""
+    from cdso.models import Question
+    from cdso.services import bank_import, units
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    added = units.load_units()
+    click.echo(f"Đơn vị hành chính: {added} mới, {len(units.all_units())} tất cả.")
+    if not db.session.scalar(select(Question.id).limit(1)):
+        report = bank_import.parse_rows(bank_import.shipped_bank_rows(), create_topics=True)
+        if report.errors:
+            for row, reason in report.errors[:20]:
+                click.echo(f"  dòng {row}: {reason}", err=True)
+            raise click.ClickException("Ngân hàng câu hỏi kèm theo có lỗi; chưa nạp.")
+        created = bank_import.import_questions(report)
+        click.echo(f"Ngân hàng câu hỏi: đã nạp {len(created)} câu.")
+    db.session.commit()
+
+
+@cli.command("seed-demo")
+@click.option("--participants", default=3000, show_default=True, help="Số thí sinh giả lập.")
+@click.option("--if-empty", is_flag=True, help="Không làm gì nếu cuộc thi đã có thí sinh.")
+def seed_demo_command(participants: int, if_empty: bool) -> None:
+    """A demo contest (if none), organisations and synthetic participants."""
+    from cdso.models import Registration
+    from cdso.services import demo
+    from cdso.services.contests import current_contest
+
+    contest = current_contest() or demo.create_demo_contest()
+    if if_empty and db.session.scalar(select(Registration.id).where(
+            Registration.contest_id == contest.id).limit(1)):
+        db.session.commit()
+        click.echo("Dữ liệu mẫu đã có; bỏ qua.")
+        return
+    demo.ensure_demo_organisations()
+    made = demo.seed_participants(contest, participants)
+    db.session.commit()
+    click.echo(f"Cuộc thi «{contest.name}»: đã thêm {made} thí sinh giả lập.")
+
+
+@cli.command("create-admin")
+@click.option("--login", default="admin", show_default=True)
+@click.option("--password", default=None, help="Bỏ trống để tạo ngẫu nhiên.")
+@click.option("--name", default="Quản trị Sở KH&CN", show_default=True)
+def create_admin_command(login: str, password: str | None, name: str) -> None:
+    """Create (or reset) a city administrator account and print its login."""
+    from cdso.formatting import utcnow
+    from cdso.models import Account, Role
+
+    password = password or secrets.token_urlsafe(9)
+    account = db.session.scalar(select(Account).where(Account.login == login))
+    if account is None:
+        account = Account(login=login, role=Role.ADMIN.value, full_name=name, created_at=utcnow(),
+                          is_organiser=True)
+        db.session.add(account)
+    account.set_password(password)
+    account.session_version = (account.session_version or 0) + 1
+    account.must_change_password = False
+    db.session.commit()
+    click.echo(f"Tài khoản quản trị: {login} / mật khẩu: {password}")
+
+
+@cli.command("sweep")
+def sweep_command() -> None:
+    """Finish every attempt whose deadline has passed, with the answers saved before it."""
+    from cdso.services import quiz
+
+    finished = quiz.sweep_expired()
+    db.session.commit()
+    click.echo(f"Đã tự động nộp {finished} bài thi quá giờ.")

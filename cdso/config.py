@@ -1,0 +1,62 @@
+"""Settings from the environment. SQLite under instance/ unless DATABASE_URL is set."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment; on a developer machine, one kept in instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url.replace("postgres://", "postgresql+psycopg://", 1)
+    INSTANCE.mkdir(exist_ok=True)
+    return f"sqlite:///{INSTANCE / 'cdso.sqlite3'}"
+
+
+def engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # WAL and a busy timeout let several gunicorn workers share the file.
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5, "pool_recycle": 1800}
+
+
+def from_environment() -> dict:
+    url = _database_url()
+    redis_url = os.environ.get("REDIS_URL", "")
+    return {
+        "SECRET_KEY": _secret_key(),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,  # a resident may keep a quiz page open for its whole time
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript",
+                               "text/javascript", "image/svg+xml", "application/json",
+                               "application/geo+json", "text/csv"],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIN_SIZE": 300,
+        "SEND_FILE_MAX_AGE_DEFAULT": 0,
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+    }

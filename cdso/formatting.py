@@ -1,0 +1,107 @@
+"""Vietnamese numbers, dates and times, always through Babel.
+
+Times are stored as naive UTC in the database; everything a person reads is in
+Vietnam time (UTC+7, no daylight saving).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal, format_percent
+
+LOCALE = "vi_VN"
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def utcnow() -> dt.datetime:
+    """The server's clock, naive UTC: the one clock that rules the contest."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def to_local(moment: dt.datetime) -> dt.datetime:
+    """A stored naive-UTC moment as an aware Vietnam-time moment."""
+    return moment.replace(tzinfo=dt.UTC).astimezone(VN_TZ)
+
+
+def local_to_utc(moment: dt.datetime) -> dt.datetime:
+    """A naive Vietnam-time moment (as typed by a person) as naive UTC."""
+    return moment.replace(tzinfo=VN_TZ).astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def number(value: int | float | None) -> str:
+    """84360 -> "84.360"."""
+    if value is None:
+        return "—"
+    return format_decimal(value, locale=LOCALE)
+
+
+def percent(ratio: float | None, digits: int = 1) -> str:
+    """0.8123 -> "81,2%"; None (unknown) -> "chưa rõ"."""
+    if ratio is None:
+        return "chưa rõ"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    return format_percent(ratio, format=pattern, locale=LOCALE)
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return to_local(value).date()
+    return value
+
+
+def date_long(value: dt.date | dt.datetime) -> str:
+    """Decree 30 form: "ngày 05 tháng 01 năm 2026", "ngày 22 tháng 10 năm 2025".
+
+    Days under 10 and the months 1 and 2 take a leading zero, other months do not.
+    """
+    day = _as_date(value)
+    month_pattern = "MM" if day.month < 3 else "M"
+    return format_date(day, f"'ngày' dd 'tháng' {month_pattern} 'năm' y", locale=LOCALE)
+
+
+def date_short(value: dt.date | dt.datetime | None) -> str:
+    """"22/10/2025"."""
+    if value is None:
+        return ""
+    return format_date(_as_date(value), "dd/MM/y", locale=LOCALE)
+
+
+def datetime_short(value: dt.datetime | None) -> str:
+    """"15:00 22/10/2025" in Vietnam time."""
+    if value is None:
+        return ""
+    return format_datetime(to_local(value), "HH:mm dd/MM/y", locale=LOCALE)
+
+
+def moment_phrase(value: dt.datetime) -> str:
+    """The "as of" phrase of a dispatch: "15h00 ngày 22/10/2025"."""
+    return format_datetime(to_local(value), "HH'h'mm 'ngày' dd/MM/y", locale=LOCALE)
+
+
+def clock(value: dt.datetime) -> str:
+    """"15:07" in Vietnam time, for a deadline shown without JavaScript."""
+    return format_time(to_local(value), "HH:mm", locale=LOCALE)
+
+
+def duration(seconds: int | None) -> str:
+    """754 -> "12 phút 34 giây"."""
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes:
+        return f"{number(minutes)} phút {secs} giây"
+    return f"{secs} giây"
+
+
+FILTERS = {
+    "number": number,
+    "percent": percent,
+    "date_long": date_long,
+    "date_short": date_short,
+    "datetime_short": datetime_short,
+    "moment_phrase": moment_phrase,
+    "clock": clock,
+    "duration": duration,
+}

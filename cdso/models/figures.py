@@ -1,0 +1,30 @@
+"""Counts kept on write, by hour, so any figure "as of" a moment is a small sum."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cdso.extensions import db
+
+
+class FigureBucket(db.Model):
+    """Registrations, first finishes and attempts recorded in one hour, per unit,
+    organisation (0 = none) and group. Imported attempts are counted apart too."""
+
+    __table_args__ = (
+        UniqueConstraint("contest_id", "hour", "unit_id", "organisation_id", "group"),
+        Index("ix_bucket_contest_unit", "contest_id", "unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"))
+    hour: Mapped[dt.datetime]  # start of the hour, naive UTC
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    organisation_id: Mapped[int] = mapped_column(default=0)
+    group: Mapped[str] = mapped_column(String(20))
+    registered: Mapped[int] = mapped_column(default=0)
+    finished: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    imported_attempts: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,1 @@
+"""Imports every office area so that its routes register on the blueprint."""

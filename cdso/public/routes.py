@@ -1,0 +1,36 @@
+"""Public pages: the landing page, the rules, the health check."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from cdso.extensions import db, limiter
+from cdso.formatting import utcnow
+from cdso.services import stats
+from cdso.services.contests import current_contest
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def landing():
+    contest = current_contest()
+    figures = stats.city_figures(contest.id, utcnow()).total if contest else None
+    return render_template("public/landing.html", figures=figures, now=utcnow())
+
+
+@bp.get("/the-le")
+def rules():
+    return render_template("public/rules.html", contest=current_contest())
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "database unreachable"}, 503
+    return {"status": "ok"}, 200

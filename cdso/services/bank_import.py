@@ -1,0 +1,162 @@
+"""Questions from tabular files (CSV/XLSX rows as dicts with Vietnamese headers):
+checked row by row, imported all or nothing. `cdso init` loads the shipped bank
+through the same code."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from cdso.extensions import db
+from cdso.formatting import utcnow
+from cdso.models import Choice, Question, QuestionStatus, Topic
+from cdso.services.units import tone_key
+
+LETTERS = "ABCDEF"
+HEADERS = ["Chủ đề", "Câu hỏi", *[f"Phương án {x}" for x in LETTERS], "Đáp án đúng",
+           "Giải thích", "Mức độ", "Nguồn"]
+MAX_TEXT, MAX_CHOICE, MAX_EXPLANATION, MAX_SOURCE = 1000, 300, 2000, 300
+BANK_DIR = Path(__file__).resolve().parent.parent / "data" / "question_bank"
+
+
+def text_key(text: str) -> str:
+    """The identity of a question's text, folded so that spacing and case don't matter."""
+    return hashlib.sha256(tone_key(text).encode()).hexdigest()
+
+
+@dataclass
+class ParsedQuestion:
+    row: int
+    topic: str
+    text: str
+    choices: list[str]
+    correct: int  # index into choices
+    explanation: str
+    difficulty: int
+    source: str
+
+
+@dataclass
+class ImportReport:
+    questions: list[ParsedQuestion] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.questions)
+
+
+def _cell(row: dict, key: str) -> str:
+    value = row.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def parse_rows(rows: list[dict], *, create_topics: bool = False, first_row: int = 2) -> ImportReport:
+    """Check every row; `first_row` is the sheet row number of rows[0] (after the header)."""
+    report = ImportReport()
+    topics = {tone_key(t.name): t.name for t in db.session.scalars(select(Topic))}
+    existing = set(db.session.scalars(select(Question.text_key).where(
+        Question.status == QuestionStatus.ACTIVE.value)))
+    seen: dict[str, int] = {}
+    for offset, row in enumerate(rows):
+        number = first_row + offset
+        if not any(_cell(row, h) for h in HEADERS):
+            continue  # blank line
+        problems = []
+        topic = _cell(row, "Chủ đề")
+        if not topic:
+            problems.append("thiếu chủ đề")
+        elif tone_key(topic) not in topics and not create_topics:
+            problems.append(f"chủ đề «{topic}» không có trong ngân hàng")
+        text = _cell(row, "Câu hỏi")
+        if not text:
+            problems.append("câu hỏi để trống")
+        elif len(text) > MAX_TEXT:
+            problems.append(f"câu hỏi dài quá {MAX_TEXT} ký tự")
+        choices, letters = [], []
+        for letter in LETTERS:
+            choice = _cell(row, f"Phương án {letter}")
+            if choice:
+                choices.append(choice)
+                letters.append(letter)
+                if len(choice) > MAX_CHOICE:
+                    problems.append(f"phương án {letter} dài quá {MAX_CHOICE} ký tự")
+        if len(choices) < 2:
+            problems.append("cần ít nhất 2 phương án")
+        if len({tone_key(c) for c in choices}) != len(choices):
+            problems.append("có phương án trùng nhau")
+        answer = _cell(row, "Đáp án đúng").upper().replace(" ", "")
+        if not answer:
+            problems.append("không có đáp án đúng")
+        elif len(answer.split(",")) > 1 or len(answer) > 1:
+            problems.append("chỉ được có một đáp án đúng")
+        elif answer not in letters:
+            problems.append(f"đáp án đúng «{answer}» không phải một phương án đã nhập")
+        explanation = _cell(row, "Giải thích")
+        if len(explanation) > MAX_EXPLANATION:
+            problems.append(f"giải thích dài quá {MAX_EXPLANATION} ký tự")
+        source = _cell(row, "Nguồn")
+        if len(source) > MAX_SOURCE:
+            problems.append(f"nguồn dài quá {MAX_SOURCE} ký tự")
+        level = _cell(row, "Mức độ") or "1"
+        try:
+            difficulty = int(float(level))
+            if difficulty not in (1, 2, 3):
+                raise ValueError
+        except ValueError:
+            problems.append("mức độ phải là 1, 2 hoặc 3")
+            difficulty = 1
+        if text:
+            key = text_key(text)
+            if key in existing:
+                problems.append("trùng một câu hỏi đã có trong ngân hàng")
+            elif key in seen:
+                problems.append(f"trùng câu hỏi ở dòng {seen[key]}")
+            seen.setdefault(key, number)
+        if problems:
+            report.errors.append((number, "; ".join(problems)))
+            continue
+        report.questions.append(ParsedQuestion(
+            row=number, topic=topics.get(tone_key(topic), topic), text=text, choices=choices,
+            correct=letters.index(answer), explanation=explanation, difficulty=difficulty,
+            source=source))
+    if not report.questions and not report.errors:
+        report.errors.append((first_row, "tệp không có câu hỏi nào"))
+    return report
+
+
+def import_questions(report: ImportReport, created_by_id: int | None = None) -> list[Question]:
+    """Create every checked question; refuses a report with errors (all or nothing)."""
+    if not report.ok:
+        raise ValueError("report has errors")
+    topics = {t.name: t for t in db.session.scalars(select(Topic))}
+    now = utcnow()
+    created = []
+    for parsed in report.questions:
+        topic = topics.get(parsed.topic)
+        if topic is None:
+            topic = topics[parsed.topic] = Topic(name=parsed.topic, position=len(topics) + 1)
+            db.session.add(topic)
+        question = Question(topic=topic, text=parsed.text, text_key=text_key(parsed.text),
+                            explanation=parsed.explanation, difficulty=parsed.difficulty,
+                            source=parsed.source, created_at=now, created_by_id=created_by_id)
+        question.choices = [Choice(position=i + 1, text=c, is_correct=(i == parsed.correct))
+                            for i, c in enumerate(parsed.choices)]
+        db.session.add(question)
+        created.append(question)
+    db.session.flush()
+    for question in created:
+        question.root_id = question.id
+    db.session.flush()
+    return created
+
+
+def shipped_bank_rows() -> list[dict]:
+    import csv
+    rows = []
+    for path in sorted(BANK_DIR.glob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows.extend(csv.DictReader(handle))
+    return rows

@@ -1,0 +1,259 @@
+"""The contest's figures, defined once (DOMAIN.md), kept on write and read as of a moment.
+
+- registered: participants with a registration in the contest;
+- finished: participants with at least one submitted attempt;
+- attempts: submitted attempts (imported ones also counted apart);
+- coverage: finished ÷ adult population of the unit (None when the population is unknown).
+
+Every write that changes a figure calls one `record_*` function here, in the same
+transaction, which adds to the hourly bucket. A figure as of moment T is the sum of the
+buckets of the whole hours before T plus the rows recorded in T's own hour, counted
+from the indexed source tables: the same answer every time it is asked.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from cdso.extensions import db
+from cdso.models import Attempt, AttemptStatus, FigureBucket, Registration, Unit
+
+GOAL = 0.8
+
+
+def hour_of(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _bump(contest_id: int, moment: dt.datetime, unit_id: int, organisation_id: int | None,
+          group: str, **counts: int) -> None:
+    """Add to one hourly bucket with a single upsert (no read, no lost update)."""
+    values = dict(contest_id=contest_id, hour=hour_of(moment), unit_id=unit_id,
+                  organisation_id=organisation_id or 0, group=group,
+                  registered=0, finished=0, attempts=0, imported_attempts=0)
+    values.update(counts)
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    table = FigureBucket.__table__
+    statement = insert(table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["contest_id", "hour", "unit_id", "organisation_id", "group"],
+        set_={name: table.c[name] + statement.excluded[name] for name in counts},
+    )
+    db.session.execute(statement)
+
+
+def record_registration(registration: Registration) -> None:
+    _bump(registration.contest_id, registration.created_at, registration.unit_id,
+          registration.organisation_id, registration.group, registered=1)
+
+
+def record_finished_attempt(registration: Registration, attempt: Attempt,
+                            recorded_at: dt.datetime) -> None:
+    """Count a submitted attempt, and the person as finished if it is their first.
+
+    `recorded_at` is when the system learnt of it (now): an import of old paper results
+    does not rewrite figures already quoted in a dispatch."""
+    first = db.session.execute(
+        Registration.__table__.update()
+        .where(Registration.id == registration.id, Registration.first_finished_at.is_(None))
+        .values(first_finished_at=recorded_at)
+    ).rowcount == 1
+    imported = 1 if attempt.source != "online" else 0
+    _bump(registration.contest_id, recorded_at, registration.unit_id,
+          registration.organisation_id, registration.group,
+          attempts=1, finished=1 if first else 0, imported_attempts=imported)
+
+
+def record_unregistration(registration: Registration) -> None:
+    """Undo a registration's counts (an account deleted at its owner's request)."""
+    _bump(registration.contest_id, registration.created_at, registration.unit_id,
+          registration.organisation_id, registration.group, registered=-1)
+
+
+@dataclass
+class Figures:
+    registered: int = 0
+    finished: int = 0
+    attempts: int = 0
+    imported_attempts: int = 0
+    population: int | None = None
+
+    @property
+    def coverage(self) -> float | None:
+        if not self.population:
+            return None
+        return self.finished / self.population
+
+    def add(self, other: Figures) -> None:
+        self.registered += other.registered
+        self.finished += other.finished
+        self.attempts += other.attempts
+        self.imported_attempts += other.imported_attempts
+
+
+@dataclass
+class CityFigures:
+    as_of: dt.datetime
+    total: Figures
+    by_unit: dict[int, Figures] = field(default_factory=dict)
+
+    @property
+    def units_taking_part(self) -> int:
+        return sum(1 for f in self.by_unit.values() if f.registered > 0)
+
+
+def _bucket_sums(contest_id: int, before_hour: dt.datetime, dimension, extra_filter=None):
+    columns = [func.coalesce(func.sum(FigureBucket.registered), 0),
+               func.coalesce(func.sum(FigureBucket.finished), 0),
+               func.coalesce(func.sum(FigureBucket.attempts), 0),
+               func.coalesce(func.sum(FigureBucket.imported_attempts), 0)]
+    query = select(dimension, *columns).where(FigureBucket.contest_id == contest_id,
+                                              FigureBucket.hour < before_hour)
+    if extra_filter is not None:
+        query = query.where(extra_filter)
+    return db.session.execute(query.group_by(dimension)).all()
+
+
+def _recent_counts(contest_id: int, start: dt.datetime, end: dt.datetime, dimension: str,
+                   unit_id: int | None = None) -> dict:
+    """Rows recorded in [start, end) from the source tables, grouped by a
+    Registration column ("unit_id", "organisation_id" or "group")."""
+    reg_dim = getattr(Registration, dimension)
+    scope = [Registration.contest_id == contest_id]
+    if unit_id is not None:
+        scope.append(Registration.unit_id == unit_id)
+    out: dict = {}
+
+    def fig(key) -> Figures:
+        return out.setdefault(key, Figures())
+
+    registered = select(reg_dim, func.count()).where(
+        *scope, Registration.created_at >= start, Registration.created_at < end
+    ).group_by(reg_dim)
+    for key, count in db.session.execute(registered):
+        fig(key).registered += count
+    finished = select(reg_dim, func.count()).where(
+        *scope, Registration.first_finished_at >= start, Registration.first_finished_at < end
+    ).group_by(reg_dim)
+    for key, count in db.session.execute(finished):
+        fig(key).finished += count
+    # Attempts are bucketed by when they were recorded: finished_at for online attempts,
+    # which is also the recording moment; imports record created batches at finish time.
+    attempts = select(reg_dim, Attempt.source, func.count()).join(
+        Registration, Registration.id == Attempt.registration_id
+    ).where(*scope, Attempt.status == AttemptStatus.FINISHED.value,
+            Attempt.recorded_at >= start, Attempt.recorded_at < end
+            ).group_by(reg_dim, Attempt.source)
+    for key, source, count in db.session.execute(attempts):
+        fig(key).attempts += count
+        if source != "online":
+            fig(key).imported_attempts += count
+    return out
+
+
+def _figures_by(contest_id: int, as_of: dt.datetime, dimension: str,
+                unit_id: int | None = None) -> dict:
+    hour = hour_of(as_of)
+    bucket_dim = getattr(FigureBucket, dimension)
+    extra = FigureBucket.unit_id == unit_id if unit_id is not None else None
+    result: dict = {}
+    for key, registered, finished, attempts, imported in _bucket_sums(contest_id, hour,
+                                                                       bucket_dim, extra):
+        result[key] = Figures(int(registered), int(finished), int(attempts), int(imported))
+    if as_of > hour:
+        for key, recent in _recent_counts(contest_id, hour, as_of, dimension, unit_id).items():
+            if dimension == "organisation_id":
+                key = key or 0
+            result.setdefault(key, Figures()).add(recent)
+    return result
+
+
+def city_figures(contest_id: int, as_of: dt.datetime) -> CityFigures:
+    """Every unit's figures and the city total as of a moment."""
+    by_unit = _figures_by(contest_id, as_of, "unit_id")
+    units = db.session.execute(select(Unit.id, Unit.adult_population)).all()
+    total = Figures(population=0)
+    known_population = True
+    for unit_id, population in units:
+        figures = by_unit.setdefault(unit_id, Figures())
+        figures.population = population
+        total.add(figures)
+        if population:
+            total.population += population
+        else:
+            known_population = False
+    if not known_population:
+        total.population = None
+    return CityFigures(as_of=as_of, total=total, by_unit=by_unit)
+
+
+def unit_figures_by(contest_id: int, unit_id: int, as_of: dt.datetime,
+                    dimension: str) -> dict:
+    """One unit's figures split by "organisation_id" (0 = none) or "group"."""
+    return _figures_by(contest_id, as_of, dimension, unit_id=unit_id)
+
+
+def daily_series(contest_id: int, unit_id: int | None = None) -> list[tuple[dt.date, int, int]]:
+    """New registrations and new finishers per day (Vietnam time), from the buckets."""
+    from cdso.formatting import to_local
+    query = select(FigureBucket.hour, func.sum(FigureBucket.registered),
+                   func.sum(FigureBucket.finished)).where(FigureBucket.contest_id == contest_id)
+    if unit_id is not None:
+        query = query.where(FigureBucket.unit_id == unit_id)
+    days: dict[dt.date, list[int]] = {}
+    for hour, registered, finished in db.session.execute(query.group_by(FigureBucket.hour)):
+        day = to_local(hour).date()
+        totals = days.setdefault(day, [0, 0])
+        totals[0] += int(registered or 0)
+        totals[1] += int(finished or 0)
+    return [(day, r, f) for day, (r, f) in sorted(days.items())]
+
+
+def _hour_expr(column):
+    if db.engine.dialect.name == "postgresql":
+        return func.date_trunc("hour", column)
+    return func.strftime("%Y-%m-%d %H:00:00.000000", column)
+
+
+def rebuild_buckets(contest_id: int) -> None:
+    """Recount every bucket from the source tables, with aggregate queries
+    (after a bulk load, or to repair)."""
+    db.session.execute(FigureBucket.__table__.delete().where(FigureBucket.contest_id == contest_id))
+    keys = (Registration.unit_id, func.coalesce(Registration.organisation_id, 0),
+            Registration.group)
+    totals: dict[tuple, dict[str, int]] = {}
+
+    def add(rows, name):
+        for hour, unit_id, org_id, group, count in rows:
+            if isinstance(hour, str):
+                hour = dt.datetime.fromisoformat(hour)
+            slot = totals.setdefault((hour, unit_id, org_id, group), {
+                "registered": 0, "finished": 0, "attempts": 0, "imported_attempts": 0})
+            slot[name] += count
+
+    def grouped(moment_column, *where, join_attempts=False):
+        hour = _hour_expr(moment_column)
+        query = select(hour, *keys, func.count())
+        if join_attempts:
+            query = query.select_from(Attempt).join(
+                Registration, Registration.id == Attempt.registration_id)
+        query = query.where(Registration.contest_id == contest_id, *where)
+        return db.session.execute(query.group_by(hour, *keys)).all()
+
+    add(grouped(Registration.created_at), "registered")
+    add(grouped(Registration.first_finished_at, Registration.first_finished_at.is_not(None)),
+        "finished")
+    finished = Attempt.status == AttemptStatus.FINISHED.value
+    add(grouped(Attempt.recorded_at, finished, join_attempts=True), "attempts")
+    add(grouped(Attempt.recorded_at, finished, Attempt.source != "online",
+                join_attempts=True), "imported_attempts")
+    rows = [dict(contest_id=contest_id, hour=hour, unit_id=unit_id, organisation_id=org_id,
+                 group=group, **counts)
+            for (hour, unit_id, org_id, group), counts in totals.items()]
+    if rows:
+        db.session.execute(FigureBucket.__table__.insert(), rows)
+    db.session.flush()

@@ -1,0 +1,223 @@
+"""Server-side SVG chart of new registrations and new finishers per day.
+
+Grouped bars, two series (Đăng ký, Hoàn thành), with a legend, a y axis of 4–5
+round ticks and "dd/MM" day labels (thinned out when there are many days).
+
+The page runs under a Content-Security-Policy without 'unsafe-inline' styles:
+only SVG presentation attributes are used, never ``style`` attributes or
+``<style>`` elements. Every text goes through ``markupsafe.escape``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import escape
+
+from cdso.formatting import date_short, number
+
+# Okabe–Ito blue and orange: colour-blind safe.
+SERIES: tuple[tuple[str, str], ...] = (
+    ("Đăng ký", "#0072B2"),
+    ("Hoàn thành", "#E69F00"),
+)
+TEXT = "#222"
+MUTED = "#555"
+GRID = "#dddddd"
+
+WIDTH = 400
+HEIGHT = 250
+LEFT = 46
+RIGHT = 12
+TOP = 30
+BOTTOM = 24
+FONT = 12
+FONT_SMALL = 11
+MAX_BAR = 22
+LABEL_SPACING = 44  # minimum room for one "dd/MM" label
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    """New registrations and new finishers on one (Vietnam-time) day."""
+
+    day: dt.date
+    registered: int
+    finished: int
+
+
+def _f(value: float) -> str:
+    text = f"{value:.1f}"
+    text = text.removesuffix(".0")
+    return "0" if text == "-0" else text
+
+
+def _text(
+    x: float,
+    y: float,
+    content: str,
+    *,
+    size: int = FONT,
+    fill: str = TEXT,
+    anchor: str | None = None,
+    weight: str | None = None,
+) -> str:
+    extra = f' text-anchor="{anchor}"' if anchor else ""
+    if weight:
+        extra += f' font-weight="{weight}"'
+    return (
+        f'<text x="{_f(x)}" y="{_f(y)}" font-size="{size}" fill="{fill}"{extra}>'
+        f"{escape(content)}</text>"
+    )
+
+
+def y_ticks(maximum: int) -> list[int]:
+    """4–5 round integer ticks from 0 covering maximum (0..4 when tiny)."""
+    if maximum <= 4:
+        return [0, 1, 2, 3, 4]
+    exponent = 10 ** math.floor(math.log10(maximum))
+    candidates: list[float] = []
+    for power in (exponent // 10, exponent, exponent * 10):
+        if power < 1:
+            continue
+        steps = (1, 2, 3, 5) if power == 1 else (1, 2, 2.5, 5)
+        candidates.extend(s * power for s in steps)
+    for step in sorted(set(candidates)):
+        if step != int(step):
+            continue
+        intervals = math.ceil(maximum / step)
+        if intervals <= 4:
+            return [int(step) * i for i in range(intervals + 1)]
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _fill_gaps(days: Sequence[DayPoint]) -> list[DayPoint]:
+    """Sorted by day, one point per calendar day: missing days count as zero."""
+    totals: dict[dt.date, tuple[int, int]] = {}
+    for p in days:
+        reg, fin = totals.get(p.day, (0, 0))
+        totals[p.day] = (reg + p.registered, fin + p.finished)
+    first, last = min(totals), max(totals)
+    out = []
+    for i in range((last - first).days + 1):
+        day = first + dt.timedelta(days=i)
+        reg, fin = totals.get(day, (0, 0))
+        out.append(DayPoint(day, reg, fin))
+    return out
+
+
+def _svg_open(height: float, pid: str, title: str, desc: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {_f(height)}" '
+        f'width="100%" role="img" aria-labelledby="{pid}-title {pid}-desc" '
+        f'font-family="system-ui, sans-serif">'
+        f'<title id="{pid}-title">{escape(title)}</title>'
+        f'<desc id="{pid}-desc">{escape(desc)}</desc>'
+    )
+
+
+TITLE = "Số đăng ký và hoàn thành mới theo ngày"
+
+
+def render_daily_chart(
+    days: Sequence[DayPoint], *, id_prefix: str = "cdso-chart"
+) -> str:
+    """An inline ``<svg>`` (no XML declaration) bar chart of the daily counts."""
+    pid = str(escape(id_prefix))
+    if not days:
+        return (
+            _svg_open(60, pid, TITLE, "Chưa có dữ liệu.")
+            + _text(
+                WIDTH / 2, 35, "Chưa có dữ liệu", size=14, fill=MUTED, anchor="middle"
+            )
+            + "</svg>"
+        )
+
+    points = _fill_gaps(days)
+    n = len(points)
+    total_reg = sum(p.registered for p in points)
+    total_fin = sum(p.finished for p in points)
+    ticks = y_ticks(max(max(p.registered, p.finished) for p in points))
+    top_value = ticks[-1]
+
+    plot_w = WIDTH - LEFT - RIGHT
+    plot_h = HEIGHT - TOP - BOTTOM
+    base = TOP + plot_h
+
+    def y(value: int) -> float:
+        return base - value / top_value * plot_h
+
+    parts: list[str] = []
+
+    # Legend.
+    lx = LEFT
+    for label, colour in SERIES:
+        parts.append(f'<rect x="{lx}" y="8" width="12" height="12" fill="{colour}"/>')
+        parts.append(_text(lx + 16, 18.5, label))
+        lx += 16 + 8 * len(label) + 20
+
+    # Grid and y axis.
+    parts.append(f'<g stroke="{GRID}" stroke-width="1">')
+    parts.extend(f'<path d="M{LEFT} {_f(y(t))}H{WIDTH - RIGHT}"/>' for t in ticks[1:])
+    parts.append("</g>")
+    parts.append(f'<g font-size="{FONT_SMALL}" fill="{MUTED}" text-anchor="end">')
+    parts.extend(
+        f'<text x="{LEFT - 5}" y="{_f(y(t) + 4)}">{escape(number(t))}</text>'
+        for t in ticks
+    )
+    parts.append("</g>")
+
+    # Bars.
+    slot = plot_w / n
+    # Side by side when there is room; with many days (thin slots) the
+    # finishers' narrower bar is drawn over the registrations' wider one.
+    overlay = slot < 8
+    for index, (label, colour) in enumerate(SERIES):
+        parts.append(f'<g fill="{colour}" id="{pid}-s{index}">')
+        for i, p in enumerate(points):
+            value = (p.registered, p.finished)[index]
+            centre = LEFT + slot * (i + 0.5)
+            if overlay:
+                bar_w = slot * (0.8 if index == 0 else 0.4)
+                x = centre - bar_w / 2
+            else:
+                bar_w = min(MAX_BAR, slot * 0.4)
+                gap = min(1.0, slot * 0.05)
+                x = centre - gap / 2 - bar_w if index == 0 else centre + gap / 2
+            top = y(value)
+            tooltip = f"{date_short(p.day)} – {label}: {number(value)}"
+            parts.append(
+                f'<rect x="{_f(x)}" y="{_f(top)}" width="{_f(bar_w)}" '
+                f'height="{_f(base - top)}"><title>{escape(tooltip)}</title></rect>'
+            )
+        parts.append("</g>")
+
+    # Baseline and x labels ("dd/MM"), thinned out, always keeping the last day.
+    parts.append(
+        f'<path d="M{LEFT} {base}H{WIDTH - RIGHT}" stroke="{MUTED}" stroke-width="1"/>'
+    )
+    every = max(1, math.ceil(n * LABEL_SPACING / plot_w))
+    parts.append(f'<g font-size="{FONT_SMALL}" fill="{MUTED}" text-anchor="middle">')
+    for i, p in enumerate(points):
+        if (n - 1 - i) % every:
+            continue
+        # Kept inside the viewBox: a "dd/MM" label is about 32 units wide.
+        x = min(max(LEFT + slot * (i + 0.5), LEFT), WIDTH - 17)
+        parts.append(
+            f'<text x="{_f(x)}" y="{base + 16}">'
+            f"{escape(p.day.strftime('%d/%m'))}</text>"
+        )
+    parts.append("</g>")
+
+    if n == 1:
+        span = f"Ngày {date_short(points[0].day)}"
+    else:
+        span = f"Từ {date_short(points[0].day)} đến {date_short(points[-1].day)}"
+    desc = (
+        f"{span}: {number(total_reg)} người đăng ký mới, "
+        f"{number(total_fin)} người hoàn thành."
+    )
+    return _svg_open(HEIGHT, pid, TITLE, desc) + "".join(parts) + "</svg>"

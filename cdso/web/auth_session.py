@@ -1,0 +1,36 @@
+"""Flask-Login wiring: sessions carry the account's session version, so a password
+change or reset ends every other session of that account."""
+from __future__ import annotations
+
+from flask import Flask, redirect, request, url_for
+
+from cdso.extensions import db, login_manager
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Xin đăng nhập để tiếp tục."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load(user_id: str):
+        from cdso.models import Account
+        account_id, _, version = user_id.partition(":")
+        if not account_id.isdigit() or not version.isdigit():
+            return None
+        account = db.session.get(Account, int(account_id))
+        if account is None or not account.is_active_account:
+            return None
+        if account.session_version != int(version):
+            return None
+        return account
+
+    @app.before_request
+    def _force_password_change():
+        from flask_login import current_user
+        if (current_user.is_authenticated and current_user.must_change_password
+                and request.endpoint not in {"auth.change_password", "auth.logout", "asset",
+                                             "public.healthz", "static"}):
+            return redirect(url_for("auth.change_password"))
+        return None

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# System packages the app and its tests need (Debian): WeasyPrint's Pango, fonts,
+# poppler-utils (PDF to PNG/text in tests), Chromium (browser tests).
+# Installs what is missing when run as root with apt-get; otherwise says what to install.
+set -euo pipefail
+need=()
+have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+have_lib libpango-1.0.so || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+have_lib libharfbuzz-subset.so || need+=(libharfbuzz-subset0)
+command -v pdftoppm >/dev/null || need+=(poppler-utils)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+fc-list 2>/dev/null | grep -qi "Liberation Serif" || need+=(fonts-liberation)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "==> apt-get install ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+else
+  echo "Thiếu gói hệ thống: ${need[*]} — cài bằng: sudo apt-get install ${need[*]}" >&2
+  exit 1
+fi

@@ -1,0 +1,88 @@
+"""Small helpers that build test data through the same services the app uses."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+
+from sqlalchemy import select
+
+from cdso.extensions import db
+from cdso.formatting import utcnow
+from cdso.models import Account, Contest, Organisation, Role, Unit
+from cdso.services import demo, registration
+from cdso.services.units import tone_key
+
+PASSWORD = "mat-khau-123"
+_phones = itertools.count(1)
+
+
+def make_contest(opens_at: dt.datetime | None = None, **settings) -> Contest:
+    """The current contest, open from yesterday for 30 days unless told otherwise."""
+    now = utcnow()
+    contest = demo.create_demo_contest(now)
+    contest.opens_at = opens_at or now - dt.timedelta(days=1)
+    contest.closes_at = contest.opens_at + dt.timedelta(days=30)
+    for key, value in settings.items():
+        setattr(contest, key, value)
+    db.session.flush()
+    db.session.commit()
+    return contest
+
+
+def unit(name: str = "Phường Gia Viên") -> Unit:
+    return db.session.scalar(select(Unit).where(Unit.name == name))
+
+
+def organisation(unit_obj: Unit, name: str = "Trường THCS Chu Văn An",
+                 kind: str = "truong_hoc") -> Organisation:
+    org = Organisation(unit_id=unit_obj.id, name=name, name_key=tone_key(name), kind=kind,
+                       created_at=utcnow())
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def next_phone() -> str:
+    return f"091{next(_phones):07d}"
+
+
+def make_participant(contest: Contest, *, unit_name: str = "Phường Gia Viên",
+                     phone: str | None = None, full_name: str = "Nguyễn Văn An",
+                     group: str = "nguoi_dan", organisation_id: int | None = None,
+                     cccd: str | None = None) -> Account:
+    u = unit(unit_name)
+    person = registration.NewParticipant(
+        full_name=full_name, birth_date=dt.date(1970, 5, 17), gender="nam",
+        phone=phone or next_phone(), cccd=cccd, unit_id=u.id, organisation_id=organisation_id,
+        group=group, password=PASSWORD)
+    reg = registration.create_participant(contest, person)
+    db.session.commit()
+    return reg.account
+
+
+def make_official(role: Role, *, unit_name: str | None = "Phường Gia Viên",
+                  login: str | None = None, organisation_id: int | None = None,
+                  must_change_password: bool = False) -> Account:
+    u = unit(unit_name) if unit_name else None
+    login = login or f"{role.value}{next(_phones)}"
+    account = Account(login=login, role=role.value, full_name=f"Cán bộ {login}",
+                      unit_id=u.id if u else None, organisation_id=organisation_id,
+                      created_at=utcnow(), must_change_password=must_change_password)
+    account.set_password(PASSWORD)
+    db.session.add(account)
+    db.session.commit()
+    return account
+
+
+def csrf_token(client, path: str = "/dang-nhap") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, account: Account, password: str = PASSWORD):
+    token = csrf_token(client)
+    return client.post("/dang-nhap", data={"login": account.login, "password": password,
+                                           "csrf_token": token})

@@ -1,0 +1,16 @@
+"""WSGI entry point: `gunicorn wsgi:app`."""
+import os
+import sys
+
+from cdso import create_app
+from cdso.web.startup import check_database
+
+app = create_app()
+
+# Served by gunicorn (not the `flask` command, whose `cdso init` creates the database):
+# say in one line what is wrong with the database instead of failing on the first request.
+if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+    problem = check_database(app)
+    if problem:
+        print(problem, file=sys.stderr)
+        sys.exit(1)
