@@ -86,3 +86,29 @@ def login(client, account: Account, password: str = PASSWORD):
     token = csrf_token(client)
     return client.post("/dang-nhap", data={"login": account.login, "password": password,
                                            "csrf_token": token})
+
+
+def make_finished_attempt(contest: Contest, account: Account, *, score: int = 15,
+                          duration_seconds: int = 600, prediction: int | None = 100000,
+                          finished_at: dt.datetime | None = None, source: str = "online"):
+    """A submitted attempt with its figures counted, without playing the quiz
+    (for tests of what comes after: certificates, rankings, documents)."""
+    from cdso.models import Attempt
+    from cdso.services import stats
+
+    reg = registration.registration_of(account, contest)
+    finished_at = finished_at or utcnow()
+    number = len([a for a in db.session.scalars(select(Attempt).where(
+        Attempt.registration_id == reg.id))]) + 1
+    attempt = Attempt(
+        contest_id=contest.id, registration_id=reg.id, account_id=account.id, number=number,
+        status="finished", started_at=finished_at - dt.timedelta(seconds=duration_seconds),
+        deadline=finished_at + dt.timedelta(minutes=10), finished_at=finished_at,
+        recorded_at=finished_at, finished_by="participant",
+        question_count=contest.questions_per_attempt, score=score,
+        duration_seconds=duration_seconds, prediction=prediction, source=source)
+    db.session.add(attempt)
+    db.session.flush()
+    stats.record_finished_attempt(reg, attempt, finished_at)
+    db.session.commit()
+    return attempt
