@@ -5,7 +5,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -103,6 +103,11 @@ class Registration(db.Model):
         Index("ix_registration_contest_created", "contest_id", "created_at"),
         Index("ix_registration_contest_finished", "contest_id", "first_finished_at"),
         Index("ix_registration_unit", "contest_id", "unit_id", "first_finished_at"),
+        # A ward's follow-up list (not finished yet) and a reporter's member list.
+        Index("ix_registration_unit_unfinished", "contest_id", "unit_id", "created_at",
+              postgresql_where=text("first_finished_at IS NULL"),
+              sqlite_where=text("first_finished_at IS NULL")),
+        Index("ix_registration_org_created", "contest_id", "organisation_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

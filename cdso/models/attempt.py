@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cdso.extensions import db
@@ -22,6 +22,10 @@ class Attempt(db.Model):
         Index("ix_attempt_contest_finished", "contest_id", "finished_at"),
         Index("ix_attempt_contest_recorded", "contest_id", "recorded_at"),
         Index("ix_attempt_status_deadline", "status", "deadline"),
+        # The public individual ranking reads finished attempts in ranking order.
+        Index("ix_attempt_ranking", "contest_id", text("score DESC"), "duration_seconds",
+              "finished_at", postgresql_where=text("status = 'finished'"),
+              sqlite_where=text("status = 'finished'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
