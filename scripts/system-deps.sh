@@ -9,7 +9,7 @@ have_lib libpango-1.0.so || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 have_lib libharfbuzz-subset.so || need+=(libharfbuzz-subset0)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 [ -x /usr/bin/chromium ] || need+=(chromium)
-fc-list 2>/dev/null | grep -qi "Liberation Serif" || need+=(fonts-liberation)
+# PDF fonts ship in static/fonts (Liberation Serif 2, with Vietnamese); no system font needed.
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "==> apt-get install ${need[*]}"
