@@ -135,9 +135,12 @@ def duplicate_message(phone: str, cccd: str | None) -> str | None:
 def create_participant(contest: Contest, person: NewParticipant, *,
                        assisted_by: Account | None = None, created_by: Account | None = None,
                        import_batch_id: int | None = None,
-                       must_change_password: bool = False) -> Registration:
+                       must_change_password: bool = False,
+                       password_hash: str | None = None) -> Registration:
     """Create the account and its registration, and count it. Flushes, never commits.
-    The unique phone and CCCD columns make a concurrent duplicate fail at flush."""
+    The unique phone and CCCD columns make a concurrent duplicate fail at flush.
+    `password_hash` stores a ready hash instead of hashing `person.password` (bulk
+    enrolment and imports: accounts that get their password later, on a login slip)."""
     now = utcnow()
     account = Account(
         login=person.phone, role=Role.PARTICIPANT.value, full_name=person.full_name,
@@ -148,7 +151,10 @@ def create_participant(contest: Contest, person: NewParticipant, *,
         created_by_id=(created_by or assisted_by).id if (created_by or assisted_by) else None,
         created_at=now, must_change_password=must_change_password,
     )
-    account.set_password(person.password)
+    if password_hash is None:
+        account.set_password(person.password)
+    else:
+        account.password_hash = password_hash
     db.session.add(account)
     db.session.flush()
     registration = Registration(
