@@ -1,9 +1,11 @@
 """One Vietnamese error page per status, as a full page or an htmx partial."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from cdso.web.htmx import is_htmx
 
 MESSAGES = {
     400: ("Yêu cầu không hợp lệ", "Trang không hiểu yêu cầu vừa gửi. Xin quay lại và thử lại."),
@@ -19,7 +21,7 @@ MESSAGES = {
 
 def render_error(status: int, detail: str | None = None):
     title, message = MESSAGES.get(status, MESSAGES[500])
-    template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
+    template = "errors/_error.html" if is_htmx() else "errors/error.html"
     return render_template(template, status=status, title=title,
                            message=detail or message), status
 

@@ -6,7 +6,11 @@ from flask.typing import ResponseReturnValue
 
 
 def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
+    """An htmx request that wants a fragment: not a boosted navigation (which swaps the
+    whole body) and not a history restore after Back (which needs the whole page)."""
+    headers = request.headers
+    return (headers.get("HX-Request") == "true" and not headers.get("HX-Boosted")
+            and not headers.get("HX-History-Restore-Request"))
 
 
 def render(page: str, partial: str, **context) -> str:
