@@ -1,3 +1,5 @@
 """Imports every office area so that its routes register on the blueprint.
 Add a line here when you add an area module."""
 from cdso.office import home  # noqa: F401
+from cdso.office import bank  # noqa: F401
+from cdso.office import settings  # noqa: F401

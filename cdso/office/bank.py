@@ -1,0 +1,201 @@
+"""The question bank for the city administrator (/quan-tri/cau-hoi): list, create, edit
+(a new version once shown), preview as a resident sees it, retire, import, export."""
+from __future__ import annotations
+
+import io
+
+from flask import abort, current_app, flash, render_template, request, send_file
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from cdso.extensions import db
+from cdso.formatting import utcnow
+from cdso.models import Question, Role
+from cdso.models.bank import DIFFICULTY_LABELS
+from cdso.office.routes import bp
+from cdso.services import bank, bank_import
+from cdso.web import htmx
+from cdso.web.decorators import roles_required
+
+admin_only = roles_required(Role.ADMIN)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _question(question_id: int) -> Question:
+    return db.session.get(Question, question_id) or abort(404)
+
+
+def _resident_view(question: Question) -> dict:
+    """What a resident's phone shows (choices in stored order; attempts shuffle them)."""
+    return {"topic": question.topic.name, "text": question.text,
+            "explanation": question.explanation,
+            "choices": [{"value": str(c.id), "text": c.text, "correct": c.is_correct}
+                        for c in question.choices]}
+
+
+def _parsed_view(parsed: bank_import.ParsedQuestion) -> dict:
+    return {"topic": parsed.topic, "text": parsed.text, "explanation": parsed.explanation,
+            "choices": [{"value": str(i), "text": text, "correct": i == parsed.correct}
+                        for i, text in enumerate(parsed.choices)]}
+
+
+def _form_page(question: Question | None, values: dict, errors: dict, preview=None):
+    return render_template("office/bank/form.html", question=question, values=values,
+                           errors=errors, preview=preview, topics=bank.topics(),
+                           difficulties=DIFFICULTY_LABELS)
+
+
+@bp.get("/cau-hoi", endpoint="bank")
+@admin_only
+def bank_list():
+    filters = bank.BankFilters.from_args(request.args)
+    return htmx.render("office/bank/list.html", "office/bank/_results.html",
+                       filters=filters, result=bank.list_questions(filters),
+                       topics=bank.topics(), counts=bank.status_counts(),
+                       difficulties=DIFFICULTY_LABELS, statuses=bank.STATUS_LABELS)
+
+
+
+@bp.route("/cau-hoi/moi", methods=["GET", "POST"])
+@admin_only
+def bank_new():
+    if request.method == "GET":
+        return _form_page(None, {"difficulty": "1"}, {})
+    values = bank.form_values(request.form)
+    parsed, errors = bank.check_form(values)
+    if errors:
+        return _form_page(None, values, errors)
+    if request.form.get("action") == "preview":
+        return _form_page(None, values, {}, preview=_parsed_view(parsed))
+    question = bank.create_question(parsed, current_user.id, utcnow())
+    db.session.commit()
+    flash(f"Đã thêm câu hỏi số {question.id}.")
+    return htmx.redirect_to("office.bank_question", question_id=question.id)
+
+
+@bp.get("/cau-hoi/<int:question_id>")
+@admin_only
+def bank_question(question_id: int):
+    question = _question(question_id)
+    chosen = request.args.get("chon", "")
+    return htmx.render("office/bank/question.html", "office/bank/_resident_view.html",
+                       question=question, shown=_resident_view(question), chosen=chosen,
+                       versions=bank.versions_of(question), was_shown=bank.was_shown(question),
+                       statuses=bank.STATUS_LABELS, difficulties=DIFFICULTY_LABELS,
+                       action_url=request.path)
+
+
+@bp.route("/cau-hoi/<int:question_id>/sua", methods=["GET", "POST"])
+@admin_only
+def bank_edit(question_id: int):
+    question = _question(question_id)
+    if question.status == "superseded":
+        abort(404)
+    if request.method == "GET":
+        return _form_page(question, bank.form_from_question(question), {})
+    values = bank.form_values(request.form)
+    parsed, errors = bank.check_form(values, own=question)
+    if errors:
+        return _form_page(question, values, errors)
+    if request.form.get("action") == "preview":
+        return _form_page(question, values, {}, preview=_parsed_view(parsed))
+    saved = bank.edit_question(question, parsed, current_user.id, utcnow())
+    db.session.commit()
+    flash("Đã lưu phiên bản mới của câu hỏi; các lượt thi đã làm vẫn giữ nội dung cũ."
+          if saved.id != question.id else "Đã lưu câu hỏi.")
+    return htmx.redirect_to("office.bank_question", question_id=saved.id)
+
+
+def _status_change(question_id: int, change, done: str):
+    question = _question(question_id)
+    try:
+        change(question, current_user.id, utcnow())
+    except bank.BankRefusal as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+    else:
+        db.session.commit()
+        flash(done)
+    return htmx.redirect_to("office.bank_question", question_id=question_id)
+
+
+@bp.post("/cau-hoi/<int:question_id>/ngung-dung")
+@admin_only
+def bank_retire(question_id: int):
+    return _status_change(question_id, bank.retire_question,
+                          "Đã ngừng dùng câu hỏi: lượt thi mới sẽ không gặp câu này.")
+
+
+@bp.post("/cau-hoi/<int:question_id>/dung-lai")
+@admin_only
+def bank_restore(question_id: int):
+    return _status_change(question_id, bank.restore_question, "Câu hỏi đã được dùng lại.")
+
+
+def _import_page(error: str | None = None, preview=None):
+    return render_template("office/bank/import.html", error=error, preview=preview,
+                           topics=bank.topics())
+
+
+@bp.route("/cau-hoi/nhap", methods=["GET", "POST"])
+@admin_only
+def bank_import_upload():
+    if request.method == "GET":
+        return _import_page()
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _import_page("Xin chọn tệp Excel (.xlsx) hoặc CSV để tải lên.")
+    try:
+        preview = bank_import.preview_upload(upload.filename, upload.read(), current_user.id,
+                                             current_app.secret_key)
+    except bank_import.UploadError as error:
+        return _import_page(str(error))
+    return _import_page(preview=preview, )
+
+
+@bp.post("/cau-hoi/nhap/xac-nhan")
+@admin_only
+def bank_import_confirm():
+    payload = bank_import.open_upload(request.form.get("upload", ""), current_user.id,
+                                      current_app.secret_key)
+    if payload is None:
+        return _import_page("Bản xem trước đã hết hạn hoặc không hợp lệ. Xin tải tệp lên lại.")
+    try:
+        report, created = bank_import.confirm_upload(payload, current_user.id, utcnow())
+        if created:
+            db.session.commit()
+    except bank_import.UploadError as error:
+        db.session.rollback()
+        return _import_page(str(error))
+    except IntegrityError:
+        db.session.rollback()
+        return _import_page("Tệp này vừa được nhập xong (có thể do bấm xác nhận hai lần).")
+    if not created:
+        preview = bank_import.UploadPreview(payload["f"], report, "", None)
+        return _import_page("Ngân hàng đã thay đổi từ lúc xem trước; tệp không còn hợp lệ.",
+                            preview=preview)
+    flash(f"Đã nhập {len(created)} câu hỏi từ tệp {payload['f']}.")
+    return htmx.redirect_to("office.bank")
+
+
+def _download(data: bytes, name: str, kind: str):
+    mimetype = XLSX if kind == "xlsx" else "text/csv; charset=utf-8"
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=f"{name}.{kind}", max_age=0)
+
+
+@bp.get("/cau-hoi/xuat.<any(csv, xlsx):kind>")
+@admin_only
+def bank_export(kind: str):
+    filters = bank.BankFilters.from_args(request.args)
+    rows = bank.export_rows(bank.questions_for_export(filters))
+    data = bank.to_xlsx(rows) if kind == "xlsx" else bank.to_csv(rows)
+    return _download(data, f"ngan-hang-cau-hoi-{utcnow():%Y%m%d}", kind)
+
+
+@bp.get("/cau-hoi/mau.<any(csv, xlsx):kind>")
+@admin_only
+def bank_template(kind: str):
+    names = [t.name for t in bank.topics()]
+    data = bank.to_xlsx([], names) if kind == "xlsx" else bank.to_csv([])
+    return _download(data, "mau-nhap-cau-hoi", kind)
