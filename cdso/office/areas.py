@@ -3,3 +3,4 @@ Add a line here when you add an area module."""
 from cdso.office import home  # noqa: F401
 from cdso.office import bank  # noqa: F401
 from cdso.office import settings  # noqa: F401
+from cdso.office import accounts, dashboard, exports, population  # noqa: F401

@@ -1,11 +1,22 @@
-"""The office home: what each role can do from here."""
+"""The office home: officials land on their figures; a community digital team member,
+who has no figures page, on the help area (or the menu when it is not there)."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
 
+from cdso.models import Role
 from cdso.office.routes import bp
+
+DASHBOARD_ROLES = {Role.ADMIN.value, Role.CLERK.value, Role.REPORTER.value}
 
 
 @bp.get("/")
 def home():
-    return render_template("office/home.html")
+    if current_user.role in DASHBOARD_ROLES:
+        return redirect(url_for("office.dashboard"))
+    try:
+        return redirect(url_for("helper.home"))
+    except BuildError:
+        return render_template("office/home.html")

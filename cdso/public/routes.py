@@ -34,3 +34,7 @@ def healthz():
         db.session.rollback()
         return {"status": "database unreachable"}, 503
     return {"status": "ok"}, 200
+
+
+# Areas register their routes on `bp` when imported.
+from cdso.public import figures as figure_pages  # noqa: E402,F401

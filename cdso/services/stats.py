@@ -197,19 +197,35 @@ def unit_figures_by(contest_id: int, unit_id: int, as_of: dt.datetime,
     return _figures_by(contest_id, as_of, dimension, unit_id=unit_id)
 
 
-def daily_series(contest_id: int, unit_id: int | None = None) -> list[tuple[dt.date, int, int]]:
-    """New registrations and new finishers per day (Vietnam time), from the buckets."""
+def city_figures_by(contest_id: int, as_of: dt.datetime, dimension: str) -> dict:
+    """The whole city's figures split by "group" or "organisation_id" (0 = none)."""
+    return _figures_by(contest_id, as_of, dimension)
+
+
+def daily_series(contest_id: int, unit_id: int | None = None,
+                 as_of: dt.datetime | None = None) -> list[tuple[dt.date, int, int]]:
+    """New registrations and new finishers per day (Vietnam time), from the buckets;
+    with `as_of`, only what was recorded before that moment."""
     from cdso.formatting import to_local
     query = select(FigureBucket.hour, func.sum(FigureBucket.registered),
                    func.sum(FigureBucket.finished)).where(FigureBucket.contest_id == contest_id)
     if unit_id is not None:
         query = query.where(FigureBucket.unit_id == unit_id)
+    if as_of is not None:
+        query = query.where(FigureBucket.hour < hour_of(as_of))
     days: dict[dt.date, list[int]] = {}
     for hour, registered, finished in db.session.execute(query.group_by(FigureBucket.hour)):
         day = to_local(hour).date()
         totals = days.setdefault(day, [0, 0])
         totals[0] += int(registered or 0)
         totals[1] += int(finished or 0)
+    if as_of is not None and as_of > hour_of(as_of):
+        # Vietnam time is a whole number of hours from UTC: the partial hour is in one day.
+        recent = _recent_counts(contest_id, hour_of(as_of), as_of, "group", unit_id)
+        if recent:
+            totals = days.setdefault(to_local(hour_of(as_of)).date(), [0, 0])
+            totals[0] += sum(f.registered for f in recent.values())
+            totals[1] += sum(f.finished for f in recent.values())
     return [(day, r, f) for day, (r, f) in sorted(days.items())]
 
 

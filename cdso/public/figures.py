@@ -1,0 +1,102 @@
+"""Public figures: the ranking, the digital map, and open data for the city's map platform.
+Figures are as of the current minute, shared between nodes (cdso.services.figure_cache)."""
+from __future__ import annotations
+
+import json
+
+from flask import Response, render_template, request
+from markupsafe import Markup
+
+from cdso.formatting import to_local
+from cdso.public.routes import bp
+from cdso.services import dashboard, exports, public_ranking
+from cdso.services.contests import current_contest
+from cdso.services.svg_map import BANDS, UnitPoint, render_unit_map
+from cdso.web import htmx
+
+OPEN_DATA_MAX_AGE = 300  # the city's map platform may cache for 5 minutes
+
+
+def _ranked(rows, value):
+    """Competition ranking ("1, 2, 2, 4") of the rows with a known value, best first;
+    the unknown ones after, without a place."""
+    known = sorted((r for r in rows if value(r) is not None), key=value, reverse=True)
+    ranked, place, previous = [], 0, object()
+    for index, row in enumerate(known, start=1):
+        if value(row) != previous:
+            place, previous = index, value(row)
+        ranked.append((place, row))
+    return ranked + [(None, r) for r in rows if value(r) is None]
+
+
+@bp.get("/bang-xep-hang")
+def figures_ranking():
+    contest = current_contest()
+    if contest is None:
+        return render_template("public/ranking.html", contest=None)
+    by = request.args.get("theo", "thi-sinh")
+    by = by if by in ("thi-sinh", "ty-le") else "thi-sinh"
+    as_of = dashboard.now_minute()
+    city, rows = dashboard.unit_rows(contest.id, as_of)
+    value = (lambda r: r.figures.registered) if by == "thi-sinh" \
+        else (lambda r: r.figures.coverage)
+    people = public_ranking.top_participants(contest.id)
+    return htmx.render("public/ranking.html", "public/_ranking_units.html",
+                       contest=contest, as_of=as_of, total=city.total, by=by,
+                       units=_ranked(rows, value), people=people)
+
+
+@bp.get("/ban-do")
+def figures_map():
+    contest = current_contest()
+    if contest is None:
+        return render_template("public/map.html", contest=None)
+    as_of = dashboard.now_minute()
+    city, rows = dashboard.unit_rows(contest.id, as_of)
+    points = [UnitPoint(r.code, r.name, r.kind, r.lat, r.lon, r.figures.registered,
+                        r.figures.coverage) for r in rows]
+    return render_template("public/map.html", contest=contest, as_of=as_of, total=city.total,
+                           rows=rows, svg=Markup(render_unit_map(points)),
+                           band=coverage_band)
+
+
+def coverage_band(coverage: float | None) -> tuple[str, str]:
+    """The map's colour band of a coverage ratio, as (css class, label) for the table."""
+    if coverage is None:
+        return "band-unknown", "Chưa rõ dân số"
+    index = max(i for i, (lower, _colour, _label) in enumerate(BANDS) if coverage >= lower)
+    return f"band-{index}", BANDS[index][2]
+
+
+def _open_data(body: str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.cache_control.public = True
+    response.cache_control.max_age = OPEN_DATA_MAX_AGE
+    return response
+
+
+def _open_rows():
+    contest = current_contest()
+    as_of = dashboard.now_minute()
+    if contest is None:
+        return [], as_of
+    return dashboard.unit_rows(contest.id, as_of)[1], as_of
+
+
+@bp.get("/du-lieu/don-vi.geojson")
+def open_data_geojson():
+    rows, as_of = _open_rows()
+    body = json.dumps(exports.units_geojson(rows, as_of), ensure_ascii=False)
+    response = _open_data(body, "application/geo+json", "don-vi.geojson")
+    response.last_modified = to_local(as_of)
+    return response
+
+
+@bp.get("/du-lieu/don-vi.csv")
+def open_data_csv():
+    rows, as_of = _open_rows()
+    response = _open_data(exports.units_csv(rows, as_of), "text/csv", "don-vi.csv")
+    response.last_modified = to_local(as_of)
+    return response

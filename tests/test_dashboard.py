@@ -1,0 +1,216 @@
+"""Officials' dashboards: the city, a unit, an organisation; figures as of a moment."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from cdso.extensions import db
+from cdso.models import AuditLog, Role, Unit
+from cdso.services import dashboard, figure_cache
+from tests import factories
+
+T0 = dt.datetime(2025, 10, 22, 8, 0)  # 15h00 in Vietnam
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(monkeypatch):
+    from werkzeug.security import generate_password_hash
+
+    from cdso.models import Account
+    monkeypatch.setattr(Account, "set_password", lambda self, password: setattr(
+        self, "password_hash", generate_password_hash(password, "pbkdf2:sha256:1")))
+
+
+def sign_in(client, account):
+    with client.session_transaction() as session:
+        session["_user_id"] = account.get_id()
+        session["_fresh"] = True
+
+
+def test_city_dashboard_totals_rankings_and_sorting(app, contest):
+    gia_vien = factories.unit("Phường Gia Viên")
+    gia_vien.adult_population = 40
+    db.session.commit()
+    for _ in range(3):
+        factories.make_participant(contest)
+    finisher = factories.make_participant(contest, unit_name="Xã Tứ Kỳ")
+    factories.make_finished_attempt(contest, finisher)
+    data = dashboard.city_dashboard(contest, dashboard.now_minute() + dt.timedelta(minutes=1))
+    assert (data.total.registered, data.total.finished, data.total.attempts) == (4, 1, 1)
+    assert data.total.coverage is None  # most units have no population: unknown, not 0
+    assert data.units_taking_part == 2 and data.unit_count == 114
+    assert [r.name for r in data.most[:2]] == ["Phường Gia Viên", "Xã Tứ Kỳ"]
+    assert len(data.most) == len(data.least) == 10
+    assert all(r.figures.registered == 0 for r in data.least)
+    row = next(r for r in data.rows if r.name == "Phường Gia Viên")
+    assert row.figures.coverage == 0.0 and row.figures.population == 40
+    by_coverage = dashboard.city_dashboard(contest, data.as_of, sort="ty-le", direction="giam")
+    assert by_coverage.rows[0].name == "Phường Gia Viên"  # the only known coverage comes first
+    zones = dashboard.city_dashboard(contest, data.as_of, kind="dac_khu", sort="ten",
+                                     direction="tang")
+    assert [r.name for r in zones.rows] == ["Đặc khu Bạch Long Vĩ", "Đặc khu Cát Hải"]
+    residents = dict(data.groups)["Người dân"]
+    assert residents.registered == 4
+
+
+def test_figures_as_of_a_past_moment_never_change(app, contest):
+    with time_machine.travel(T0, tick=False):
+        factories.make_participant(contest)
+    with time_machine.travel(T0 + dt.timedelta(minutes=30), tick=False):
+        late = factories.make_participant(contest)
+    with time_machine.travel(T0 + dt.timedelta(hours=3), tick=False):
+        factories.make_finished_attempt(contest, late)
+        as_of = dashboard.parse_moment("2025-10-22T15:10", contest)
+        first = dashboard.city_dashboard(contest, as_of)
+    with time_machine.travel(T0 + dt.timedelta(days=2, seconds=30), tick=False):
+        factories.make_participant(contest)
+        again = dashboard.city_dashboard(contest, as_of)
+        this_minute = dashboard.city_dashboard(contest, dashboard.now_minute())
+    with time_machine.travel(T0 + dt.timedelta(days=2, minutes=1), tick=False):
+        now = dashboard.city_dashboard(contest, dashboard.now_minute())
+    assert as_of == T0 + dt.timedelta(minutes=10)
+    assert (first.total.registered, first.total.finished) == (1, 0)
+    assert (again.total.registered, again.total.finished) == (1, 0)
+    # "Now" is stated to the minute: what came in during this minute counts from the next.
+    assert this_minute.total.registered == 2
+    assert (now.total.registered, now.total.finished, now.total.attempts) == (3, 1, 1)
+
+
+@time_machine.travel(T0 + dt.timedelta(hours=1), tick=False)
+def test_parse_moment_accepts_common_forms_and_refuses_the_future(app, contest):
+    expected = T0
+    for typed in ("2025-10-22T15:00", "15:00 22/10/2025", "22/10/2025 15:00",
+                  "15h00 ngày 22/10/2025"):
+        assert dashboard.parse_moment(typed, contest) == expected
+    assert dashboard.parse_moment("", contest) == T0 + dt.timedelta(hours=1)
+    with pytest.raises(dashboard.BadMoment, match="tương lai"):
+        dashboard.parse_moment("2025-10-23T15:00", contest)
+    with pytest.raises(dashboard.BadMoment, match="giờ và ngày"):
+        dashboard.parse_moment("hôm qua", contest)
+
+
+def test_city_page_full_and_partial(client, contest):
+    factories.make_participant(contest)
+    admin = factories.make_official(Role.ADMIN, unit_name=None)
+    sign_in(client, admin)
+    html = client.get("/quan-tri/so-lieu").get_data(as_text=True)
+    assert "Số liệu toàn thành phố" in html and "Số liệu tính đến" in html
+    assert "<svg" in html and "Số đăng ký và hoàn thành mới theo ngày" in html
+    assert "10 đơn vị có nhiều thí sinh nhất" in html and "10 đơn vị có ít thí sinh nhất" in html
+    assert html.count('<tr><th scope="row"><a href="/quan-tri/so-lieu/don-vi/') == 114
+    assert "chưa rõ" in html and "style=" not in html and "<script>" not in html
+    partial = client.get("/quan-tri/so-lieu?loai=dac_khu&sap-xep=ten&chieu=giam",
+                         headers={"HX-Request": "true"})
+    body = partial.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="unit-table"') and "<html" not in body
+    assert body.index("Cát Hải") < body.index("Bạch Long Vĩ")
+    assert 'aria-sort="descending"' in body
+    bad = client.get("/quan-tri/so-lieu?luc=2099-01-01T00:00").get_data(as_text=True)
+    assert "còn ở tương lai" in bad
+
+
+def test_office_home_sends_each_official_to_their_page(client, contest):
+    clerk = factories.make_official(Role.CLERK)
+    sign_in(client, clerk)
+    response = client.get("/quan-tri/")
+    assert response.status_code in (302, 303)
+    assert response.headers["Location"].endswith("/quan-tri/so-lieu")
+
+
+def test_clerk_sees_own_unit_with_follow_up_list(client, contest, monkeypatch):
+    monkeypatch.setattr(dashboard, "PAGE_SIZE", 1)
+    gia_vien = factories.unit()
+    school = factories.organisation(gia_vien)
+    clerk = factories.make_official(Role.CLERK)
+    team = factories.make_official(Role.TEAM_MEMBER)
+    names = ["Nguyễn Văn An", "Trần Thị Bích", "Lê Văn Cường"]
+    people = [factories.make_participant(contest, full_name=n, organisation_id=school.id,
+                                         phone=f"098765432{i}") for i, n in enumerate(names)]
+    factories.make_finished_attempt(contest, people[0])
+    from cdso.services import registration
+    registration.registration_of(people[1], contest).assisted_by_id = team.id
+    db.session.commit()
+    factories.make_participant(contest, unit_name="Xã Tứ Kỳ", full_name="Ngô Văn Dũng")
+    sign_in(client, clerk)
+    html = client.get("/quan-tri/so-lieu").get_data(as_text=True)
+    assert "Số liệu Phường Gia Viên" in html
+    assert "Trường THCS Chu Văn An" in html and team.full_name in html
+    # Follow-up list: unfinished only, oldest first, full phone for the ward's clerk.
+    assert "Trần Thị Bích" in html and "0987654321" in html and "Nguyễn Văn An" not in html
+    assert "Ngô Văn Dũng" not in html and "Lê Văn Cường" not in html and "Trang sau" in html
+    page2 = client.get(f"/quan-tri/so-lieu/don-vi/{gia_vien.id}/chua-hoan-thanh?trang=2",
+                       headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert page2.lstrip().startswith('<section id="unfinished"') and "Lê Văn Cường" in page2
+    assert "Trần Thị Bích" not in page2
+    logged = db.session.scalars(select(AuditLog).where(
+        AuditLog.action == "view.unfinished_list")).all()
+    assert len(logged) == 2 and logged[0].actor_id == clerk.id
+    tu_ky = db.session.scalar(select(Unit).where(Unit.name == "Xã Tứ Kỳ"))
+    assert client.get(f"/quan-tri/so-lieu/don-vi/{tu_ky.id}").status_code == 404
+    assert client.get(f"/quan-tri/so-lieu/don-vi/{tu_ky.id}/chua-hoan-thanh").status_code == 404
+
+
+def test_reporter_sees_own_organisation_with_masked_phones(client, contest):
+    gia_vien = factories.unit()
+    school = factories.organisation(gia_vien)
+    other = factories.organisation(gia_vien, "Tổ dân phố số 3", "to_dan_pho")
+    factories.make_participant(contest, organisation_id=school.id, phone="0987000111",
+                               full_name="Vũ Thị Mai")
+    factories.make_participant(contest, organisation_id=other.id, full_name="Đỗ Văn Nam")
+    reporter = factories.make_official(Role.REPORTER, organisation_id=school.id)
+    sign_in(client, reporter)
+    html = client.get("/quan-tri/so-lieu").get_data(as_text=True)
+    assert "Số liệu Trường THCS Chu Văn An" in html
+    assert "Vũ Thị Mai" in html and "0987***111" in html and "0987000111" not in html
+    assert "Đỗ Văn Nam" not in html
+    assert client.get(f"/quan-tri/so-lieu/don-vi/{gia_vien.id}").status_code == 404
+
+
+def test_team_member_and_participant_cannot_open_dashboards(client, contest):
+    team = factories.make_official(Role.TEAM_MEMBER)
+    sign_in(client, team)
+    assert client.get("/quan-tri/so-lieu").status_code == 404
+    assert client.get(f"/quan-tri/so-lieu/don-vi/{team.unit_id}").status_code == 404
+    participant = factories.make_participant(contest)
+    sign_in(client, participant)
+    assert client.get("/quan-tri/so-lieu").status_code == 404
+
+
+def test_city_figures_are_shared_through_the_cache(app, contest, monkeypatch):
+    """Within one minute every node reuses the sums; populations are always fresh."""
+    store: dict[str, str] = {}
+
+    class FakeRedis:
+        def get(self, key):
+            return store.get(key)
+
+        def set(self, key, value, ex):
+            assert 0 < ex <= figure_cache.PAST_TTL
+            store[key] = value
+
+    monkeypatch.setattr(figure_cache, "_redis", lambda: FakeRedis())
+    factories.make_participant(contest)
+    as_of = dashboard.now_minute() + dt.timedelta(minutes=1)
+    first = figure_cache.city_figures(contest.id, as_of)
+    factories.make_participant(contest)
+    factories.unit().adult_population = 10
+    db.session.commit()
+    second = figure_cache.city_figures(contest.id, as_of)
+    gia_vien = factories.unit().id
+    assert first.by_unit[gia_vien].registered == second.by_unit[gia_vien].registered == 1
+    assert second.by_unit[gia_vien].population == 10
+    assert any(":units:" in key for key in store)
+    series = figure_cache.daily_series(contest.id, as_of)
+    assert figure_cache.daily_series(contest.id, as_of) == series
+    assert sum(r for _, r, _ in series) in (1, 2)
+
+
+def test_no_contest_yet(client):
+    sign_in(client, factories.make_official(Role.ADMIN, unit_name=None))
+    html = client.get("/quan-tri/so-lieu").get_data(as_text=True)
+    assert "Chưa có cuộc thi nào" in html
+    assert re.search(r"<h1>Số liệu</h1>", html)
