@@ -1,15 +1,38 @@
-"""Gunicorn settings. Workers: 2 × cores + 1 sync workers is gunicorn's default advice;
-see deploy/README.md for the measured choice."""
+"""Gunicorn settings for cdso: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+Workers and class were chosen by measurement on a 2-core node (bench/README.md, "Worker
+class and count"; deploy/README.md explains the choice). Every setting can be overridden
+from the environment, so the same file serves a developer machine and each app node."""
 import multiprocessing
 import os
 
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers, 2 × cores + 1: a request is CPU work (Jinja, SQLAlchemy) plus short waits
+# on PostgreSQL; a third worker per core keeps both cores busy during those waits.
+# Slow clients never hold a worker: nginx buffers requests and responses (deploy/nginx.conf).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-timeout = 30
+backlog = 2048              # a 9:00 rush queues in the kernel instead of being refused
+timeout = 30                # a stuck worker is killed and replaced (the fault bench shows no loss)
 graceful_timeout = 20
-keepalive = 5
-max_requests = 5000
+keepalive = 5               # behind nginx's upstream keepalive
+max_requests = 5000         # bounded memory growth; jitter keeps workers from restarting together
 max_requests_jitter = 500
-accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # "-" for stdout
-preload_app = False
+accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # "-" for stdout; nginx keeps its own log
+errorlog = "-"
+preload_app = False         # each worker opens its own database pool after the fork
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # heartbeat off the disk
+
+# Behind a reverse proxy (deploy/nginx.conf) every request comes from the proxy's
+# address: set CDSO_PROXIES to the number of proxies in front (1 for one nginx) so the
+# app sees the client's address (X-Forwarded-For) and scheme (X-Forwarded-Proto) for
+# its rate limits, audit log and secure cookies. Never set it without a proxy that
+# overwrites those headers: a client could then pick its own address.
+PROXIES = int(os.environ.get("CDSO_PROXIES", "0"))
+
+
+def post_worker_init(worker):
+    if PROXIES:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        worker.wsgi = ProxyFix(worker.wsgi, x_for=PROXIES, x_proto=PROXIES)
