@@ -1,6 +1,83 @@
-"""The quiz: start, one question per step, review, finish, results."""
+"""The quiz: the participant's home (/thi), starting an attempt, and all results
+(/ket-qua). The steps of an attempt are in cdso/quiz/steps.py."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, render_template
+from flask_login import current_user
+
+from cdso.extensions import db
+from cdso.formatting import utcnow
+from cdso.services import quiz, quiz_review, registration
+from cdso.services.contests import current_contest
+from cdso.web.decorators import participant_required
+from cdso.web.htmx import redirect_to
 
 bp = Blueprint("quiz", __name__)
+
+
+def announce_expired(numbers: list[int]) -> None:
+    for number in numbers:
+        flash(f"Lượt thi số {number} đã hết giờ và đã được tự động nộp với các câu trả lời "
+              "đã lưu trước giờ hết hạn.", "info")
+
+
+@bp.get("/thi")
+@participant_required
+def home():
+    now = utcnow()
+    finished = quiz.finish_expired_of(current_user.id, now)
+    if finished:
+        db.session.commit()
+        announce_expired(finished)
+    contest = current_contest()
+    joined = registration.registration_of(current_user, contest) if contest else None
+    attempt = quiz.open_attempt(joined.id) if joined else None
+    sheet = quiz.load_sheet(attempt.id, current_user.id) if attempt else None
+    used = quiz.attempts_used(joined.id) if joined else 0
+    return render_template("quiz/home.html", joined=joined, attempt=attempt, sheet=sheet,
+                           used=used, now=now)
+
+
+@bp.post("/thi/tham-gia")
+@participant_required
+def join():
+    contest = current_contest()
+    if contest is None or utcnow() >= contest.closes_at:
+        flash("Cuộc thi đã kết thúc, không nhận thêm người tham gia.", "error")
+        return redirect_to("quiz.home")
+    registration.join_contest(current_user, contest)
+    db.session.commit()
+    flash(f"Bạn đã tham gia Cuộc thi «{contest.name}».", "success")
+    return redirect_to("quiz.home")
+
+
+@bp.post("/thi/bat-dau")
+@participant_required
+def start():
+    contest = current_contest()
+    joined = registration.registration_of(current_user, contest) if contest else None
+    if joined is None:
+        abort(404)
+    try:
+        attempt = quiz.start_attempt(contest, joined, now=utcnow())
+    except quiz.QuizRefused as refused:
+        db.session.commit()  # an expired attempt it finished on the way stays finished
+        flash(str(refused), "error")
+        return redirect_to("quiz.home")
+    db.session.commit()
+    return redirect_to("quiz.resume", attempt_id=attempt.id)
+
+
+@bp.get("/ket-qua")
+@participant_required
+def results():
+    now = utcnow()
+    finished = quiz.finish_expired_of(current_user.id, now)
+    if finished:
+        db.session.commit()
+        announce_expired(finished)
+    return render_template("quiz/results.html",
+                           results=quiz_review.results_of(current_user.id, now), now=now)
+
+
+from cdso.quiz import steps  # noqa: E402,F401

@@ -172,3 +172,22 @@ def create_participant(contest: Contest, person: NewParticipant, *,
 def registration_of(account: Account, contest: Contest) -> Registration | None:
     return db.session.scalar(select(Registration).where(
         Registration.account_id == account.id, Registration.contest_id == contest.id))
+
+
+def join_contest(account: Account, contest: Contest) -> Registration:
+    """An account from an earlier edition takes part in this one, in the unit,
+    organisation and group of its latest registration. Flushes, never commits."""
+    existing = registration_of(account, contest)
+    if existing is not None:
+        return existing
+    latest = db.session.scalars(select(Registration).where(
+        Registration.account_id == account.id).order_by(Registration.created_at.desc())).first()
+    registration = Registration(
+        contest_id=contest.id, account_id=account.id,
+        unit_id=latest.unit_id if latest else account.unit_id,
+        organisation_id=latest.organisation_id if latest else account.organisation_id,
+        group=latest.group if latest else Group.RESIDENT.value, created_at=utcnow())
+    db.session.add(registration)
+    db.session.flush()
+    stats.record_registration(registration)
+    return registration

@@ -1,0 +1,68 @@
+"""Rate limits on the resident-facing forms, through flask-limiter's storage (memory in
+tests, Redis in production, so every app node shares the counts).
+
+Login counts failures only, per account and per address (QUALITY.md: ≤ 10 failures in
+15 minutes): a person who types the right password is never slowed down by the limit."""
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_login import current_user
+from limits import parse
+
+from cdso.extensions import limiter
+
+DEFAULTS = {
+    "RATELIMIT_LOGIN_FAILURES": "10 per 15 minutes",
+    # Mobile networks put many phones behind one address: these stop scripts, not people.
+    "RATELIMIT_REGISTRATIONS": "200 per hour",
+    "RATELIMIT_REGISTRATION_POSTS": "1000 per hour",
+    "RATELIMIT_ANSWERS": "120 per minute",
+}
+
+
+def setting(name: str) -> str:
+    return current_app.config.get(name, DEFAULTS[name])
+
+
+def registrations_limit() -> str:
+    return setting("RATELIMIT_REGISTRATIONS")
+
+
+def registration_posts_limit() -> str:
+    return setting("RATELIMIT_REGISTRATION_POSTS")
+
+
+def answers_limit() -> str:
+    return setting("RATELIMIT_ANSWERS")
+
+
+def account_key() -> str:
+    """Answer posting is limited per account (per address for a visitor)."""
+    if current_user.is_authenticated:
+        return f"account:{current_user.id}"
+    return f"address:{request.remote_addr}"
+
+
+def created_something(response) -> bool:
+    """Count only requests that went on (a redirect): a registration that was created."""
+    return response.status_code in (302, 303) or "HX-Redirect" in response.headers
+
+
+def _login_keys(login_key: str) -> list[tuple[str, str]]:
+    return [("login-failures-address", request.remote_addr or "?"),
+            ("login-failures-account", login_key)]
+
+
+def login_blocked(login_key: str) -> bool:
+    if not limiter.enabled:
+        return False
+    item = parse(setting("RATELIMIT_LOGIN_FAILURES"))
+    return any(not limiter.limiter.test(item, *key) for key in _login_keys(login_key))
+
+
+def record_login_failure(login_key: str) -> None:
+    if not limiter.enabled:
+        return
+    item = parse(setting("RATELIMIT_LOGIN_FAILURES"))
+    for key in _login_keys(login_key):
+        limiter.limiter.hit(item, *key)

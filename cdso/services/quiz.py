@@ -1,0 +1,315 @@
+"""The quiz: drawing an attempt, saving answers, finishing and grading, sweeping.
+
+The server's clock rules: an attempt's deadline is fixed when it starts (never after the
+contest closes); answers are taken until the deadline plus GRACE (latency), and an
+attempt past that is finished with the answers saved before it.
+
+Concurrency, so that one attempt always has one score, counted once:
+- start: the unique (registration, number) makes two concurrent starts one attempt;
+- save: reads the attempt row FOR SHARE (PostgreSQL), so a finish, which updates that
+  row, waits for saves in flight, and a save after a finish sees the attempt finished;
+- finish: a conditional UPDATE ... WHERE status = 'open': only one caller grades it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import false, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from cdso.extensions import db
+from cdso.formatting import clock, datetime_short, utcnow
+from cdso.models import (Account, Attempt, AttemptQuestion, AttemptStatus, Choice, Contest,
+                         Question, QuestionStatus, Registration, TopicQuota)
+from cdso.services import stats
+
+GRACE = dt.timedelta(seconds=10)
+MAX_PREDICTION = 100_000_000
+OPEN, FINISHED = AttemptStatus.OPEN.value, AttemptStatus.FINISHED.value
+
+
+class QuizRefused(Exception):
+    """Something the rules refuse; the message is for the participant."""
+
+
+class AttemptNotFound(LookupError):
+    """No such attempt for this account (a forged or someone else's id): answer 404."""
+
+
+class AttemptFinished(QuizRefused):
+    pass
+
+
+class AttemptExpired(QuizRefused):
+    pass
+
+
+class InvalidAnswer(QuizRefused):
+    pass
+
+
+@dataclass
+class Slot:
+    position: int
+    row_id: int
+    question_id: int
+    choice_ids: list[int]
+    chosen: int | None
+
+
+@dataclass
+class Sheet:
+    """An attempt as the participant works on it: no answer key in here."""
+
+    attempt_id: int
+    contest_id: int
+    number: int
+    status: str
+    started_at: dt.datetime
+    deadline: dt.datetime
+    prediction: int | None
+    slots: list[Slot] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OPEN
+
+    @property
+    def count(self) -> int:
+        return len(self.slots)
+
+    def slot(self, position: int) -> Slot | None:
+        return self.slots[position - 1] if 1 <= position <= len(self.slots) else None
+
+    @property
+    def unanswered(self) -> list[int]:
+        return [s.position for s in self.slots if s.chosen is None]
+
+    def first_unanswered(self) -> int | None:
+        return next(iter(self.unanswered), None)
+
+    def expired(self, now: dt.datetime) -> bool:
+        return now > self.deadline + GRACE
+
+
+def load_sheet(attempt_id: int, account_id: int, *, lock: bool = False) -> Sheet:
+    """The attempt and its drawn questions in one query; `lock` holds the attempt row
+    FOR SHARE until the transaction ends (for writes that must not race a finish)."""
+    aq = AttemptQuestion
+    query = (select(Attempt.account_id, Attempt.contest_id, Attempt.number, Attempt.status,
+                    Attempt.started_at, Attempt.deadline, Attempt.prediction, aq.position,
+                    aq.id, aq.question_id, aq.choice_order, aq.chosen_choice_id)
+             .join(aq, aq.attempt_id == Attempt.id).where(Attempt.id == attempt_id)
+             .order_by(aq.position))
+    if lock:
+        query = query.with_for_update(read=True, of=Attempt)
+    rows = db.session.execute(query).all()
+    if not rows or rows[0].account_id != account_id:
+        raise AttemptNotFound(attempt_id)
+    first = rows[0]
+    return Sheet(attempt_id, first.contest_id, first.number, first.status, first.started_at,
+                 first.deadline, first.prediction,
+                 [Slot(r.position, r.id, r.question_id, [int(x) for x in r.choice_order.split(",")],
+                       r.chosen_choice_id) for r in rows])
+
+
+def _check_writable(sheet: Sheet, now: dt.datetime) -> None:
+    if not sheet.is_open:
+        raise AttemptFinished("Bài thi này đã nộp, không thể sửa câu trả lời nữa.")
+    if sheet.expired(now):
+        raise AttemptExpired(
+            f"Đã hết giờ làm bài lúc {clock(sheet.deadline)}. Câu trả lời vừa gửi đến sau giờ "
+            "đó nên không được tính; bài thi đã được nộp với các câu trả lời đã lưu trước đó.")
+
+
+# --- drawing and starting ---------------------------------------------------------------
+
+def draw_questions(contest: Contest, rng: random.Random) -> list[tuple[int, list[int]]]:
+    """Active questions at random within the topic quotas (the rest from any topic), each
+    with its choices in a new random order."""
+    by_topic: dict[int, list[int]] = defaultdict(list)
+    for question_id, topic_id in db.session.execute(
+            select(Question.id, Question.topic_id).where(
+                Question.status == QuestionStatus.ACTIVE.value).order_by(Question.id)):
+        by_topic[topic_id].append(question_id)
+    wanted = contest.questions_per_attempt
+    picked: list[int] = []
+    for topic_id, count in db.session.execute(
+            select(TopicQuota.topic_id, TopicQuota.count).where(
+                TopicQuota.contest_id == contest.id).order_by(TopicQuota.topic_id)):
+        pool = by_topic.get(topic_id, [])
+        picked += rng.sample(pool, min(count, len(pool)))
+    rng.shuffle(picked)
+    picked = picked[:wanted]
+    if len(picked) < wanted:
+        chosen = set(picked)
+        rest = [q for pool in by_topic.values() for q in pool if q not in chosen]
+        picked += rng.sample(rest, min(wanted - len(picked), len(rest)))
+        rng.shuffle(picked)
+    choices: dict[int, list[int]] = defaultdict(list)
+    for question_id, choice_id in db.session.execute(
+            select(Choice.question_id, Choice.id).where(Choice.question_id.in_(picked))
+            .order_by(Choice.id)):
+        choices[question_id].append(choice_id)
+    for ids in choices.values():
+        rng.shuffle(ids)
+    return [(question_id, choices[question_id]) for question_id in picked]
+
+
+def open_attempt(registration_id: int) -> Attempt | None:
+    return db.session.scalars(select(Attempt).where(
+        Attempt.registration_id == registration_id, Attempt.status == OPEN)
+        .order_by(Attempt.number.desc())).first()
+
+
+def attempts_used(registration_id: int) -> int:
+    return db.session.scalar(select(func.coalesce(func.max(Attempt.number), 0)).where(
+        Attempt.registration_id == registration_id))
+
+
+def start_attempt(contest: Contest, registration: Registration, *, now: dt.datetime | None = None,
+                  assisted_by: Account | None = None, rng: random.Random | None = None) -> Attempt:
+    """The participant's open attempt, or a new one drawn now. Flushes, never commits."""
+    now = now or utcnow()
+    if now < contest.opens_at:
+        raise QuizRefused(f"Cuộc thi bắt đầu lúc {datetime_short(contest.opens_at)}. "
+                          "Xin quay lại khi Cuộc thi mở.")
+    if now >= contest.closes_at:
+        raise QuizRefused(f"Cuộc thi đã kết thúc lúc {datetime_short(contest.closes_at)}.")
+    current = open_attempt(registration.id)
+    if current is not None:
+        if now <= current.deadline + GRACE:
+            return current
+        finish_attempt(current.id, now, by="deadline")
+    used = attempts_used(registration.id)
+    if used >= contest.attempts_allowed:
+        raise QuizRefused(f"Bạn đã dùng hết {contest.attempts_allowed} lượt thi của Cuộc thi.")
+    drawn = draw_questions(contest, rng or random.SystemRandom())
+    if not drawn:
+        raise QuizRefused("Ngân hàng câu hỏi chưa sẵn sàng. Xin thử lại sau.")
+    attempt = Attempt(
+        contest_id=contest.id, registration_id=registration.id,
+        account_id=registration.account_id, number=used + 1, status=OPEN, started_at=now,
+        deadline=min(now + dt.timedelta(minutes=contest.time_limit_minutes), contest.closes_at),
+        question_count=len(drawn), assisted_by_id=assisted_by.id if assisted_by else None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+            db.session.flush()
+            db.session.execute(insert(AttemptQuestion), [
+                dict(attempt_id=attempt.id, position=index, question_id=question_id,
+                     choice_order=",".join(str(c) for c in choice_ids))
+                for index, (question_id, choice_ids) in enumerate(drawn, start=1)])
+    except IntegrityError:  # another request started this attempt number a moment ago
+        current = open_attempt(registration.id)
+        if current is not None:
+            return current
+        raise QuizRefused("Bạn vừa bắt đầu một lượt thi ở nơi khác. Xin tải lại trang.") from None
+    return attempt
+
+
+# --- answering ----------------------------------------------------------------------------
+
+def save_answer(attempt_id: int, account_id: int, position: int, choice_id: int | None,
+                now: dt.datetime) -> Sheet:
+    """Save one answer: one SELECT of the attempt's rows, and one small UPDATE of the
+    answered row when the choice changed. `choice_id` None saves nothing."""
+    sheet = load_sheet(attempt_id, account_id, lock=True)
+    slot = sheet.slot(position)
+    if slot is None:
+        raise AttemptNotFound(attempt_id)
+    _check_writable(sheet, now)
+    if choice_id is None:
+        return sheet
+    if choice_id not in slot.choice_ids:
+        raise InvalidAnswer("Phương án đã gửi không thuộc câu hỏi này. Xin chọn lại một phương án.")
+    if slot.chosen != choice_id:
+        table = AttemptQuestion.__table__
+        db.session.execute(table.update().where(table.c.id == slot.row_id)
+                           .values(chosen_choice_id=choice_id, answered_at=now))
+        slot.chosen = choice_id
+    return sheet
+
+
+def parse_prediction(raw: str) -> int | None:
+    """"84.360", "84 360", "84360" -> 84360; empty -> None."""
+    value = re.sub(r"[\s.,]", "", raw or "")
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 9:
+        raise InvalidAnswer("Xin nhập dự đoán là một số nguyên, ví dụ 85.000.")
+    number = int(value)
+    if number > MAX_PREDICTION:
+        raise InvalidAnswer("Con số dự đoán lớn quá mức có thể. Xin kiểm tra lại.")
+    return number
+
+
+def save_prediction(attempt_id: int, account_id: int, raw: str, now: dt.datetime) -> Sheet:
+    sheet = load_sheet(attempt_id, account_id, lock=True)
+    _check_writable(sheet, now)
+    value = parse_prediction(raw)
+    if value is not None and value != sheet.prediction:
+        table = Attempt.__table__
+        db.session.execute(table.update().where(table.c.id == attempt_id, table.c.status == OPEN)
+                           .values(prediction=value))
+        sheet.prediction = value
+    return sheet
+
+
+# --- finishing ----------------------------------------------------------------------------
+
+def finish_attempt(attempt_id: int, now: dt.datetime, *, by: str = "participant") -> bool:
+    """Finish and grade an open attempt, and count it in the figures; True when this call
+    did it, False when it was already finished (a second click, a second tab)."""
+    row = db.session.execute(select(Attempt.started_at, Attempt.deadline, Attempt.registration_id)
+                             .where(Attempt.id == attempt_id)).one_or_none()
+    if row is None:
+        return False
+    finished_at = min(now, row.deadline)
+    attempts, answers = Attempt.__table__, AttemptQuestion.__table__
+    changed = db.session.execute(
+        attempts.update().where(attempts.c.id == attempt_id, attempts.c.status == OPEN).values(
+            status=FINISHED, finished_at=finished_at, recorded_at=now, finished_by=by,
+            duration_seconds=max(0, int((finished_at - row.started_at).total_seconds())))
+    ).rowcount
+    if changed != 1:
+        return False
+    correct = select(Choice.is_correct).where(
+        Choice.id == answers.c.chosen_choice_id).scalar_subquery()
+    db.session.execute(answers.update().where(answers.c.attempt_id == attempt_id)
+                       .values(is_correct=func.coalesce(correct, false())))
+    score = db.session.scalar(select(func.count()).select_from(answers).where(
+        answers.c.attempt_id == attempt_id, answers.c.is_correct.is_(True)))
+    db.session.execute(attempts.update().where(attempts.c.id == attempt_id).values(score=score))
+    attempt = db.session.get(Attempt, attempt_id, populate_existing=True)
+    registration = db.session.get(Registration, row.registration_id)
+    stats.record_finished_attempt(registration, attempt, recorded_at=now)
+    return True
+
+
+def sweep_expired(now: dt.datetime | None = None, batch: int = 500) -> int:
+    """Finish every open attempt past its deadline (and the grace); returns how many."""
+    now = now or utcnow()
+    done = 0
+    while True:
+        ids = list(db.session.scalars(select(Attempt.id).where(
+            Attempt.status == OPEN, Attempt.deadline < now - GRACE)
+            .order_by(Attempt.deadline).limit(batch)))
+        progress = sum(finish_attempt(attempt_id, now, by="sweep") for attempt_id in ids)
+        done += progress
+        if len(ids) < batch or not progress:
+            return done
+
+
+def finish_expired_of(account_id: int, now: dt.datetime) -> list[int]:
+    """Finish this person's attempts that ran out of time (on their next request);
+    returns the numbers of the attempts it finished."""
+    expired = db.session.execute(select(Attempt.id, Attempt.number).where(
+        Attempt.account_id == account_id, Attempt.status == OPEN,
+        Attempt.deadline < now - GRACE)).all()
+    return [number for attempt_id, number in expired
+            if finish_attempt(attempt_id, now, by="deadline")]
