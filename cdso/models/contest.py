@@ -51,6 +51,11 @@ class Contest(db.Model):
     def is_open(self, now: dt.datetime) -> bool:
         return self.opens_at <= now < self.closes_at
 
+    @property
+    def prediction_rule_label(self) -> str:
+        """How the true answer of the prediction question is computed, in Vietnamese."""
+        return PREDICTION_RULES.get(self.prediction_rule, "")
+
 
 class Round(db.Model):
     """A window of the contest with its own ranking (e.g. one week)."""

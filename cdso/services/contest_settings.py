@@ -5,11 +5,11 @@ restart. Attempts keep their own question_count and deadline, so changing the nu
 questions or the time limit never alters an attempt already started.
 
 Topic quotas (the rule the draw follows, see `effective_quotas`):
-- either every topic's quota is empty (or 0): each attempt spreads its questions evenly
-  over the topics that have active questions, in topic order, the remainder going to the
-  first topics;
-- or the quotas add up exactly to the questions per attempt, and each attempt draws that
-  many questions of each topic.
+- either every topic's quota is left empty (or 0): the questions per attempt are spread
+  evenly over the topics that have active questions, in topic order, the remainder going
+  to the first topics, and that spread is saved as the quotas;
+- or the quotas add up exactly to the questions per attempt.
+Each attempt then draws exactly `count` questions of each topic with a quota.
 Either way a topic must hold at least as many active questions as it is asked for: a quota
 the bank cannot fill is refused when the settings are saved (and retiring a question that
 would leave a quota unfilled is refused by `services.bank`).
@@ -260,7 +260,7 @@ def _clean_quotas(entry: SettingsInput, questions: int | None, errors: dict[str,
         errors["quotas"] = (f"Ngân hàng không đủ câu hỏi để chia đều {number(questions)} câu mỗi "
                             "lượt thi. " + " ".join(missing.values())
                             + " Xin nhập định mức cho từng chủ đề hoặc giảm số câu mỗi lượt.")
-    return quotas
+    return spread  # saved as explicit quotas, so the draw needs no rule of its own
 
 
 def validate(entry: SettingsInput, contest: Contest | None) -> CleanSettings | None:
