@@ -18,6 +18,7 @@ from cdso.models import Account, AuditLog, ImportBatch, Registration, Role
 from cdso.services import enrolment, stats, tabular
 from cdso.services.tabular import TableError
 from tests import factories
+from tests import test_quiz_support as support
 
 HEADER = ["Họ và tên", "Ngày sinh", "Giới tính", "Số điện thoại", "Số CCCD", "Đối tượng",
           "Tổ dân phố, trường, cơ quan", "Xã, phường", "Xã, phường cũ", "Quận, huyện cũ"]
@@ -93,7 +94,7 @@ def test_downloadable_template_has_the_columns_and_reads_back(app):
     book = load_workbook(io.BytesIO(data))
     assert [c.value for c in book["Danh sách"][1]][:4] == ["Họ và tên *", "Ngày sinh *",
                                                             "Giới tính *", "Số điện thoại *"]
-    assert book["Danh sách"]["D2"].number_format == "@"  # phones keep their leading 0
+    assert book["Danh sách"].column_dimensions["D"].number_format == "@"  # phones keep their leading 0
     assert "Hướng dẫn" in book.sheetnames
     with pytest.raises(TableError, match="chưa có người nào"):
         tabular.read_table("mau.xlsx", data, enrolment.COLUMNS)
@@ -245,3 +246,107 @@ def test_age_limits_follow_the_contest(app):
     clerk = factories.make_official(Role.CLERK)
     report = check(contest, clerk, csv_bytes([person(born="01/01/2010")]))
     assert "từ 18 đến" in report.errors[0].messages[0]
+
+
+# --- the office pages ---------------------------------------------------------------------
+
+@pytest.fixture
+def web(app):
+    return support.browser(app)
+
+
+def token_from(html: str, name: str = "csrf_token") -> str:
+    match = re.search(rf'name="{name}" value="([^"]+)"', html)
+    assert match, f"no {name} in page"
+    return match.group(1)
+
+
+def upload(web, data: bytes, filename="ds.csv", headers=None):
+    page = web.get("/quan-tri/dang-ky-danh-sach").get_data(as_text=True)
+    return web.post("/quan-tri/dang-ky-danh-sach/xem-truoc", headers=headers or {},
+                    content_type="multipart/form-data",
+                    data={"csrf_token": token_from(page), "tep": (io.BytesIO(data), filename)})
+
+
+def test_members_import_is_not_for_team_members_or_visitors(web, contest):
+    assert web.get("/quan-tri/dang-ky-danh-sach").status_code == 302  # to the login page
+    support.login(web, factories.make_official(Role.TEAM_MEMBER))
+    assert web.get("/quan-tri/dang-ky-danh-sach").status_code == 404
+    assert web.get("/quan-tri/dang-ky-danh-sach/mau.xlsx").status_code == 404
+
+
+def test_clerk_gets_the_page_and_the_templates(web, contest, clerk):
+    support.login(web, clerk)
+    page = web.get("/quan-tri/dang-ky-danh-sach")
+    assert page.status_code == 200 and "Phường Gia Viên" in page.get_data(as_text=True)
+    xlsx = web.get("/quan-tri/dang-ky-danh-sach/mau.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert "attachment" in xlsx.headers["Content-Disposition"]
+    assert web.get("/quan-tri/dang-ky-danh-sach/mau.csv").data.startswith(b"\xef\xbb\xbf")
+    assert web.get("/quan-tri/dang-ky-danh-sach/mau.pdf").status_code == 404
+
+
+def test_upload_preview_confirm_and_print_without_javascript(web, contest, clerk):
+    from pypdf import PdfReader
+
+    support.login(web, clerk)
+    data = csv_bytes([person(), person("Lê Thị Hoa", phone="0912000002")])
+    preview = upload(web, data)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "<html" in html
+    assert "Lê Thị Hoa" in html and "Tạo 2 tài khoản" in html
+    assert db.session.scalar(select(func.count(Account.id)).where(
+        Account.phone.in_(["0912000001", "0912000002"]))) == 0  # a preview writes nothing
+    without_csrf = web.post("/quan-tri/dang-ky-danh-sach/xac-nhan",
+                               data={"token": token_from(html, "token")})
+    assert without_csrf.status_code == 400
+    done = web.post("/quan-tri/dang-ky-danh-sach/xac-nhan",
+                       data={"csrf_token": token_from(html), "token": token_from(html, "token")})
+    assert done.status_code == 303
+    batch = db.session.scalar(select(ImportBatch))
+    assert done.headers["Location"].endswith(f"/quan-tri/dang-ky-danh-sach/{batch.id}")
+    page = web.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Đã tạo 2 tài khoản" in page and "0912000002" in page
+    pdf = web.post(f"/quan-tri/dang-ky-danh-sach/{batch.id}/phieu-1.pdf",
+                      data={"csrf_token": token_from(page)})
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    password = re.search(r"Mật khẩu dùng một lần: (\w{10})", text).group(1)
+    hoa = db.session.scalar(select(Account).where(Account.phone == "0912000002"))
+    db.session.refresh(hoa)
+    assert "Lê Thị Hoa" in text and "0912 000 002" in text
+    assert any(a.check_password(password) for a in db.session.scalars(select(Account).where(
+        Account.phone.in_(["0912000001", "0912000002"]))))
+    # The same file again: every row is now a duplicate, nothing can be confirmed.
+    again = upload(web, data).get_data(as_text=True)
+    assert "đã được nhập lúc" in again and "đã có tài khoản" in again
+    assert 'name="token"' not in again
+
+
+def test_htmx_upload_swaps_the_workspace_and_bad_files_keep_the_form(web, contest, clerk):
+    support.login(web, clerk)
+    response = upload(web, csv_bytes([person(born="31/02/1990")]),
+                      headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "<html" not in html
+    assert html.lstrip().startswith('<section id="members-import"')
+    assert "Ngày sinh không có thật" in html and 'name="tep"' in html
+    wrong = upload(web, b"%PDF-1.4", filename="ds.pdf").get_data(as_text=True)
+    assert "Chỉ nhận tệp .xlsx hoặc .csv" in wrong and 'aria-invalid="true"' in wrong
+    forged = web.post("/quan-tri/dang-ky-danh-sach/xac-nhan",
+                         data={"csrf_token": token_from(wrong), "token": "abc"})
+    assert forged.status_code == 422 and "Xin tải tệp lên lại" in forged.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ImportBatch.id))) == 0
+
+
+def test_another_units_list_answers_404(web, contest, clerk):
+    report = check(contest, clerk, csv_bytes([person()]))
+    batch = enrolment.enrol_members(report, contest, clerk, filename="ds.csv", digest="d")
+    db.session.commit()
+    support.login(web, factories.make_official(Role.CLERK, unit_name="Phường Lê Chân"))
+    assert web.get(f"/quan-tri/dang-ky-danh-sach/{batch.id}").status_code == 404
+    token = support.token(web, "/quan-tri/dang-ky-danh-sach")
+    assert web.post(f"/quan-tri/dang-ky-danh-sach/{batch.id}/phieu-1.pdf",
+                       data={"csrf_token": token}).status_code == 404
+    assert db.session.scalar(select(func.count(AuditLog.id)).where(
+        AuditLog.action == "members.slips")) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 import time_machine
@@ -14,6 +15,7 @@ from cdso.formatting import local_to_utc, utcnow
 from cdso.models import Account, Attempt, AuditLog, ImportBatch, Registration, Role
 from cdso.services import results_import, stats, tabular
 from tests import factories
+from tests import test_quiz_support as support
 
 # The contest opens on 11/10/2025 00:00 (Vietnam time) and runs 30 days; "now" is 22/10.
 OPENS = local_to_utc(dt.datetime(2025, 10, 11))
@@ -172,3 +174,79 @@ def test_existing_participant_registered_elsewhere_is_refused(app, contest, admi
     db.session.commit()
     report = check(contest, csv_bytes([result("Cán Bộ Một", "0912000008")]))
     assert "tài khoản cán bộ" in report.errors[0].messages[0]
+
+
+# --- the office page ----------------------------------------------------------------------
+
+@pytest.fixture
+def web(app):
+    return support.browser(app)
+
+
+def upload(web, data: bytes, source="Thi giấy tại Bạch Long Vĩ, 20/10/2025", headers=None):
+    token = support.token(web, "/quan-tri/nhap-ket-qua")
+    return web.post("/quan-tri/nhap-ket-qua/xem-truoc", headers=headers or {},
+                    content_type="multipart/form-data",
+                    data={"csrf_token": token, "source": source,
+                          "tep": (io.BytesIO(data), "ket-qua.csv")})
+
+
+def confirm(web, preview_html: str):
+    fields = dict(re.findall(r'name="(csrf_token|token|source)" value="([^"]*)"', preview_html))
+    return web.post("/quan-tri/nhap-ket-qua/xac-nhan", data=fields)
+
+
+def test_clerk_imports_paper_results_then_reimport_adds_nothing(web, contest):
+    clerk = factories.make_official(Role.CLERK, unit_name="Đặc khu Bạch Long Vĩ")
+    support.login(web, clerk)
+    data = csv_bytes([result(unit=""), result("Lê Văn Hoà", "0912000002", score="0")])
+    preview = upload(web, data)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Nhập 2 lượt thi" in html
+    assert "2</strong> người chưa có tài khoản" in html
+    done = confirm(web, html)
+    assert done.status_code == 303 and done.headers["Location"].endswith("/quan-tri/nhap-ket-qua")
+    page = web.get("/quan-tri/nhap-ket-qua").get_data(as_text=True)
+    assert "Đã nhập 2 lượt thi, tạo 2 tài khoản mới." in page
+    assert "Thi giấy tại Bạch Long Vĩ, 20/10/2025" in page
+    support.fresh()
+    batch = db.session.scalar(select(ImportBatch))
+    assert batch.created_by_id == clerk.id and batch.source.startswith("Thi giấy")
+    again = upload(web, data).get_data(as_text=True)
+    assert "2 dòng đã được nhập trước đây" in again and "Xác nhận (không có gì mới)" in again
+    confirm(web, again)
+    assert "Không có kết quả mới" in web.get("/quan-tri/nhap-ket-qua").get_data(as_text=True)
+    support.fresh()
+    assert db.session.scalar(select(func.count(Attempt.id))) == 2
+
+
+def test_errors_show_row_by_row_and_the_source_is_required(web, contest, admin):
+    support.login(web, admin)
+    bad = upload(web, csv_bytes([result(score="21"), result("Lê Văn Hoà", "0912000002",
+                                                            unit="Xã Không Có")]),
+                 headers=support.HTMX)
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and html.lstrip().startswith('<section id="results-import"')
+    assert "Điểm 21 vượt quá điểm tối đa 20" in html and "Không tìm thấy" in html
+    assert "Chưa nhập dòng nào" in html and 'name="token"' not in html
+    no_source = upload(web, csv_bytes([result()]), source="  ")
+    html = no_source.get_data(as_text=True)
+    assert no_source.status_code == 422 and "Xin ghi nguồn của kết quả" in html
+    assert 'id="e-source"' in html
+    support.fresh()
+    assert db.session.scalar(select(func.count(Attempt.id))) == 0
+
+
+def test_results_import_is_for_clerks_and_the_city_only(web, contest):
+    support.login(web, factories.make_official(Role.TEAM_MEMBER))
+    assert web.get("/quan-tri/nhap-ket-qua").status_code == 404
+    assert web.get("/quan-tri/nhap-ket-qua/mau.xlsx").status_code == 404
+
+
+def test_results_template_downloads(web, contest, admin):
+    support.login(web, admin)
+    xlsx = web.get("/quan-tri/nhap-ket-qua/mau.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    header = web.get("/quan-tri/nhap-ket-qua/mau.csv").data.decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("Họ và tên,Số điện thoại,Xã, phường".replace("Xã, phường",
+                                                                          '"Xã, phường"'))

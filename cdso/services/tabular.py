@@ -166,10 +166,9 @@ def template_xlsx(columns: list[Column], title: str, examples: list[list[str]]) 
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True)
-        letter = cell.column_letter
-        sheet.column_dimensions[letter].width = max(14, len(column.header) + 4)
-        for row in range(2, 1002):
-            sheet.cell(row=row, column=index).number_format = "@"
+        dimension = sheet.column_dimensions[cell.column_letter]
+        dimension.width = max(14, len(column.header) + 4)
+        dimension.number_format = "@"  # the column's style: what people type stays text
     sheet.freeze_panes = "A2"
     guide = book.create_sheet("Hướng dẫn")
     guide.append([title])
@@ -199,17 +198,32 @@ def template_csv(columns: list[Column]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def pack_upload(data: bytes) -> str:
-    """The uploaded file carried from the preview to the confirmation, in a hidden field:
-    the confirmation reads and checks it again, so nothing in it is trusted."""
-    return base64.b64encode(data).decode("ascii")
+UPLOAD_MAX_AGE = 6 * 3600
 
 
-def unpack_upload(text: str) -> bytes:
+def _serializer(secret: str, salt: str):
+    from itsdangerous import URLSafeTimedSerializer
+    return URLSafeTimedSerializer(secret, salt=salt)
+
+
+def seal_upload(filename: str, data: bytes, account_id: int, secret: str, salt: str) -> str:
+    """The uploaded file carried from the preview to the confirmation in a hidden field,
+    signed for this account (no worker memory, no local file: any app node can take the
+    second step). The confirmation reads and checks the rows again."""
+    payload = {"f": filename[-200:], "a": account_id, "d": base64.b64encode(data).decode()}
+    return _serializer(secret, salt).dumps(payload)
+
+
+def open_upload(token: str, account_id: int, secret: str, salt: str) -> tuple[str, bytes]:
+    """(filename, data) of a preview this account made in the last hours."""
+    from itsdangerous import BadData
     try:
-        return base64.b64decode((text or "").encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError):
-        raise TableError("Dữ liệu xác nhận không đọc được. Xin tải tệp lên lại.") from None
+        payload = _serializer(secret, salt).loads(token or "", max_age=UPLOAD_MAX_AGE)
+        if payload.get("a") != account_id:
+            raise BadData("another account")
+        return payload["f"], base64.b64decode(payload["d"], validate=True)
+    except (BadData, KeyError, TypeError, binascii.Error):
+        raise TableError("Bản xem trước đã hết hạn hoặc không hợp lệ. Xin tải tệp lên lại.") from None
 
 
 # Cells of people lists (bulk enrolment, results import): the registration rules, plus

@@ -1,0 +1,159 @@
+"""Đăng ký theo danh sách: a clerk (their unit) or a unit reporter (their organisation)
+enrols members from an XLSX/CSV list: upload, preview, confirm (all or none), then print
+the login slips."""
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, render_template, request
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from cdso.extensions import db
+from cdso.formatting import to_local, utcnow
+from cdso.models import GROUP_LABELS, ImportBatch, Role
+from cdso.office.routes import bp
+from cdso.services import enrolment, tabular
+from cdso.services.assisted import render_slips_pdf
+from cdso.services.contests import current_contest
+from cdso.web import htmx
+from cdso.web.decorators import roles_required
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SALT = "cdso.members-import"
+ROLES = (Role.CLERK, Role.REPORTER)
+PREVIEW_ROWS = 30
+
+
+def _scope() -> enrolment.EnrolmentScope:
+    scope = enrolment.scope_of(current_user)
+    if scope is None:
+        abort(404)
+    return scope
+
+
+def _contest_or_none():
+    contest = current_contest()
+    return contest if contest and utcnow() < contest.closes_at else None
+
+
+def _page(scope, status: int = 200, **context):
+    context.setdefault("file_error", None)
+    context.setdefault("report", None)
+    html = htmx.render("office/members_import/index.html", "office/members_import/_workspace.html",
+                       scope=scope, contest=current_contest(), open_contest=_contest_or_none(),
+                       batches=enrolment.batches(scope), preview_rows=PREVIEW_ROWS,
+                       group_labels={g.value: label for g, label in GROUP_LABELS.items()},
+                       org_names={o.id: o.name for o in scope.organisations.values()},
+                       **context)
+    return html, status
+
+
+def _checked(scope, contest, filename: str, data: bytes):
+    rows = tabular.read_table(filename, data, enrolment.COLUMNS)
+    return enrolment.check_members(rows, contest, scope, to_local(utcnow()).date())
+
+
+@bp.get("/dang-ky-danh-sach", endpoint="members_import")
+@roles_required(*ROLES)
+def members_import_page():
+    return _page(_scope())
+
+
+@bp.get("/dang-ky-danh-sach/mau.<fmt>")
+@roles_required(*ROLES)
+def members_import_template(fmt: str):
+    _scope()
+    if fmt == "xlsx":
+        data = tabular.template_xlsx(enrolment.COLUMNS, "Mẫu danh sách đăng ký dự thi",
+                                     enrolment.EXAMPLES)
+        return Response(data, mimetype=XLSX, headers={
+            "Content-Disposition": 'attachment; filename="mau-danh-sach-dang-ky.xlsx"'})
+    if fmt == "csv":
+        return Response(tabular.template_csv(enrolment.COLUMNS), mimetype="text/csv", headers={
+            "Content-Disposition": 'attachment; filename="mau-danh-sach-dang-ky.csv"'})
+    abort(404)
+
+
+@bp.post("/dang-ky-danh-sach/xem-truoc")
+@roles_required(*ROLES)
+def members_import_preview():
+    scope, contest = _scope(), _contest_or_none()
+    if contest is None:
+        return _page(scope, 422)
+    upload = request.files.get("tep")
+    filename = upload.filename if upload else ""
+    try:
+        data = upload.read() if upload else b""
+        report = _checked(scope, contest, filename, data)
+    except tabular.TableError as problem:
+        return _page(scope, 422, file_error=str(problem))
+    token = tabular.seal_upload(filename, data, current_user.id,
+                                current_app.config["SECRET_KEY"], SALT)
+    already = db.session.scalar(db.select(ImportBatch).where(
+        ImportBatch.kind == "members", ImportBatch.sha256 == tabular.sha256(data)))
+    return _page(scope, 200 if report.ok else 422, report=report, token=token,
+                 filename=filename, already=already)
+
+
+@bp.post("/dang-ky-danh-sach/xac-nhan")
+@roles_required(*ROLES)
+def members_import_confirm():
+    scope, contest = _scope(), _contest_or_none()
+    if contest is None:
+        return _page(scope, 422)
+    try:
+        filename, data = tabular.open_upload(request.form.get("token", ""), current_user.id,
+                                             current_app.config["SECRET_KEY"], SALT)
+        report = _checked(scope, contest, filename, data)
+    except tabular.TableError as problem:
+        return _page(scope, 422, file_error=str(problem))
+    token = request.form.get("token", "")
+    if not report.ok:  # someone registered meanwhile: show the list's problems again
+        return _page(scope, 422, report=report, token=token, filename=filename)
+    try:
+        batch = enrolment.enrol_members(report, contest, current_user, filename=filename,
+                                        digest=tabular.sha256(data), ip=request.remote_addr)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return _page(scope, 409, file_error=(
+            "Chưa tạo tài khoản nào: tệp này vừa được nhập, hoặc có người trong danh sách vừa "
+            "tự đăng ký. Xin tải tệp lên lại để xem danh sách mới nhất."))
+    flash(f"Đã tạo {len(report.people)} tài khoản. Xin in phiếu đăng nhập để phát cho "
+          "từng người.", "success")
+    return htmx.redirect_to("office.members_import_batch", batch_id=batch.id)
+
+
+def _batch_or_404(scope, batch_id: int) -> ImportBatch:
+    batch = enrolment.batch_in_scope(batch_id, scope)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+@bp.get("/dang-ky-danh-sach/<int:batch_id>")
+@roles_required(*ROLES)
+def members_import_batch(batch_id: int):
+    scope = _scope()
+    batch = _batch_or_404(scope, batch_id)
+    accounts = enrolment.batch_accounts(batch, scope)
+    return render_template("office/members_import/batch.html", scope=scope, batch=batch,
+                           accounts=accounts, parts=enrolment.slip_parts(len(accounts)),
+                           waiting=sum(1 for a in accounts if a.must_change_password),
+                           full_phones=current_user.role == Role.CLERK.value)
+
+
+@bp.post("/dang-ky-danh-sach/<int:batch_id>/phieu-<int:part>.pdf")
+@roles_required(*ROLES)
+def members_import_slips(batch_id: int, part: int):
+    scope = _scope()
+    batch = _batch_or_404(scope, batch_id)
+    slips = enrolment.issue_slips(batch, scope, part, current_user, ip=request.remote_addr)
+    if slips is None:
+        abort(404)
+    contest = current_contest()
+    pdf = render_slips_pdf(slips, contest_name=contest.name if contest else "",
+                           site_url=current_app.config.get("PUBLIC_BASE_URL") or request.host_url,
+                           issued_at=utcnow())
+    db.session.commit()  # the new passwords count only once their slips exist
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="phieu-dang-nhap-{batch.id}-{part}.pdf"'})
