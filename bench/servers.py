@@ -89,7 +89,7 @@ class Gunicorn:
         self.log = log or Path(f"/tmp/cdso-bench-gunicorn-{port}.log")
         self.process: subprocess.Popen | None = None
 
-    def start(self, ready_path: str = "/healthz", wait: float = 30.0) -> Gunicorn:
+    def start(self, ready_path: str = "/healthz", wait: float = 120.0) -> Gunicorn:
         self._log_file = open(self.log, "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),

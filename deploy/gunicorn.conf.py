@@ -22,6 +22,9 @@ max_requests_jitter = 500
 accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # "-" for stdout; nginx keeps its own log
 errorlog = "-"
 preload_app = False         # each worker opens its own database pool after the fork
+# gunicorn's control socket defaults to one path per user: two nodes on one machine would
+# fight over it. Workers are managed with signals (TTIN/TTOU/HUP) and systemd instead.
+control_socket_disable = True
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # heartbeat off the disk
 
 # Behind a reverse proxy (deploy/nginx.conf) every request comes from the proxy's
