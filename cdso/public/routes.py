@@ -38,3 +38,5 @@ def healthz():
 
 # Areas register their routes on `bp` when imported.
 from cdso.public import figures as figure_pages  # noqa: E402,F401
+from cdso.public import certificates as certificate_pages  # noqa: E402,F401
+from cdso.public import prizes as prize_pages  # noqa: E402,F401
