@@ -1,4 +1,4 @@
-"""Importing and exporting the question bank: every kind of bad row with its row number,
+"""Importing and exporting the question bank (services bank_import and bank_files): every kind of bad row with its row number,
 all or nothing, the preview step, XLSX and CSV, the template, the export round trip."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select, update
 
 from cdso.extensions import db
 from cdso.models import AuditLog, Choice, ImportBatch, Question, Role
-from cdso.services import bank, bank_import
+from cdso.services import bank, bank_files, bank_import
 from cdso.services.bank_import import HEADERS
 from tests import factories
 
@@ -141,7 +141,7 @@ def test_preview_then_confirm_imports_all_rows_once(client, app):
 def test_a_forged_or_foreign_preview_imports_nothing(client, app):
     admin_client(client)
     payload = {"f": "x.csv", "s": "0" * 64, "a": 999999, "r": [list(row().values())]}
-    foreign = bank_import._serializer(app.secret_key).dumps(payload)
+    foreign = bank_files._serializer(app.secret_key).dumps(payload)
     before = active_count()
     for upload in ("forged-token", foreign):
         html = client.post("/quan-tri/cau-hoi/nhap/xac-nhan",
@@ -160,8 +160,8 @@ def test_xlsx_upload_reads_headers_numbers_and_keeps_sheet_row_numbers(app):
     sheet.append([TOPIC, "Câu thiếu đáp án?", "Có", "Không", None, 1])
     buffer = io.BytesIO()
     book.save(buffer)
-    rows = bank_import.read_upload("cau-hoi.XLSX", buffer.getvalue())
-    report = bank_import.parse_rows(bank_import.as_dicts(rows))
+    rows = bank_files.read_upload("cau-hoi.XLSX", buffer.getvalue())
+    report = bank_import.parse_rows(bank_files.as_dicts(rows))
     assert report.errors == [(4, "không có đáp án đúng")]  # row 3 is blank
     parsed = report.questions[0]
     assert (parsed.row, parsed.choices, parsed.correct, parsed.difficulty) == (2, ["2025", "2026"], 1, 2)
@@ -175,8 +175,8 @@ def test_unreadable_files_get_a_clear_message(app):
              ("a.csv", "Chủ đề,Câu hỏi,Phương án A\n".encode(), "thiếu cột: «Phương án B»")]
     for name, data, message in cases:
         try:
-            bank_import.read_upload(name, data)
-        except bank_import.UploadError as error:
+            bank_files.read_upload(name, data)
+        except bank_files.UploadError as error:
             assert message in str(error), (name, str(error))
         else:
             raise AssertionError(f"{name} should be refused")
@@ -194,7 +194,7 @@ def test_templates_have_the_import_headers(client, app):
 
 def test_export_reimports_cleanly_into_an_empty_bank(client, app):
     admin_client(client)
-    originals = bank.export_rows(bank.questions_for_export(bank.BankFilters()))
+    originals = bank_files.export_rows(bank.questions_for_export(bank.BankFilters()))
     assert len(originals) >= 200
     xlsx = client.get("/quan-tri/cau-hoi/xuat.xlsx").data
     csv_data = client.get("/quan-tri/cau-hoi/xuat.csv").data
@@ -202,9 +202,9 @@ def test_export_reimports_cleanly_into_an_empty_bank(client, app):
     db.session.execute(delete(Choice))
     db.session.execute(delete(Question))
     for name, data in (("bank.xlsx", xlsx), ("bank.csv", csv_data)):
-        rows = bank_import.read_upload(name, data)
-        report = bank_import.parse_rows(bank_import.as_dicts(rows))
+        rows = bank_files.read_upload(name, data)
+        report = bank_import.parse_rows(bank_files.as_dicts(rows))
         assert report.ok, report.errors[:3]
         assert len(report.questions) == len(originals)
     bank_import.import_questions(report)
-    assert bank.export_rows(bank.questions_for_export(bank.BankFilters())) == originals
+    assert bank_files.export_rows(bank.questions_for_export(bank.BankFilters())) == originals

@@ -13,7 +13,7 @@ from cdso.formatting import utcnow
 from cdso.models import Question, Role
 from cdso.models.bank import DIFFICULTY_LABELS
 from cdso.office.routes import bp
-from cdso.services import bank, bank_import
+from cdso.services import bank, bank_files, bank_import
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 
@@ -134,7 +134,7 @@ def bank_restore(question_id: int):
 
 def _import_page(error: str | None = None, preview=None):
     return render_template("office/bank/import.html", error=error, preview=preview,
-                           topics=bank.topics())
+                           topics=bank.topics(), difficulties=DIFFICULTY_LABELS)
 
 
 @bp.route("/cau-hoi/nhap", methods=["GET", "POST"])
@@ -146,9 +146,9 @@ def bank_import_upload():
     if upload is None or not upload.filename:
         return _import_page("Xin chọn tệp Excel (.xlsx) hoặc CSV để tải lên.")
     try:
-        preview = bank_import.preview_upload(upload.filename, upload.read(), current_user.id,
+        preview = bank_files.preview_upload(upload.filename, upload.read(), current_user.id,
                                              current_app.secret_key)
-    except bank_import.UploadError as error:
+    except bank_files.UploadError as error:
         return _import_page(str(error))
     return _import_page(preview=preview, )
 
@@ -156,22 +156,22 @@ def bank_import_upload():
 @bp.post("/cau-hoi/nhap/xac-nhan")
 @admin_only
 def bank_import_confirm():
-    payload = bank_import.open_upload(request.form.get("upload", ""), current_user.id,
+    payload = bank_files.open_upload(request.form.get("upload", ""), current_user.id,
                                       current_app.secret_key)
     if payload is None:
         return _import_page("Bản xem trước đã hết hạn hoặc không hợp lệ. Xin tải tệp lên lại.")
     try:
-        report, created = bank_import.confirm_upload(payload, current_user.id, utcnow())
+        report, created = bank_files.confirm_upload(payload, current_user.id, utcnow())
         if created:
             db.session.commit()
-    except bank_import.UploadError as error:
+    except bank_files.UploadError as error:
         db.session.rollback()
         return _import_page(str(error))
     except IntegrityError:
         db.session.rollback()
         return _import_page("Tệp này vừa được nhập xong (có thể do bấm xác nhận hai lần).")
     if not created:
-        preview = bank_import.UploadPreview(payload["f"], report, "", None)
+        preview = bank_files.UploadPreview(payload["f"], report, "", None)
         return _import_page("Ngân hàng đã thay đổi từ lúc xem trước; tệp không còn hợp lệ.",
                             preview=preview)
     flash(f"Đã nhập {len(created)} câu hỏi từ tệp {payload['f']}.")
@@ -188,8 +188,8 @@ def _download(data: bytes, name: str, kind: str):
 @admin_only
 def bank_export(kind: str):
     filters = bank.BankFilters.from_args(request.args)
-    rows = bank.export_rows(bank.questions_for_export(filters))
-    data = bank.to_xlsx(rows) if kind == "xlsx" else bank.to_csv(rows)
+    rows = bank_files.export_rows(bank.questions_for_export(filters))
+    data = bank_files.to_xlsx(rows) if kind == "xlsx" else bank_files.to_csv(rows)
     return _download(data, f"ngan-hang-cau-hoi-{utcnow():%Y%m%d}", kind)
 
 
@@ -197,5 +197,5 @@ def bank_export(kind: str):
 @admin_only
 def bank_template(kind: str):
     names = [t.name for t in bank.topics()]
-    data = bank.to_xlsx([], names) if kind == "xlsx" else bank.to_csv([])
+    data = bank_files.to_xlsx([], names) if kind == "xlsx" else bank_files.to_csv([])
     return _download(data, "mau-nhap-cau-hoi", kind)
