@@ -90,25 +90,32 @@ class Gunicorn:
         self.process: subprocess.Popen | None = None
 
     def start(self, ready_path: str = "/healthz", wait: float = 120.0) -> Gunicorn:
+        self.start_async()
+        return self.wait_ready(ready_path, wait)
+
+    def start_async(self) -> None:
         self._log_file = open(self.log, "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
              "--bind", f"127.0.0.1:{self.port}", self.app],
             cwd=ROOT, env=self.env, stdout=self._log_file, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, ready_path: str = "/healthz", wait: float = 120.0) -> Gunicorn:
+        """Until `ready_path` answers 200 and every worker has booted."""
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn on {self.port} stopped:\n{self.log.read_text()}")
+                raise RuntimeError(f"gunicorn on {self.port} stopped:\n{self.log.read_text()}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{ready_path}",
-                                            timeout=2) as answer:
+                                            timeout=5) as answer:
                     if answer.status == 200 and len(self.worker_pids()) >= self.workers:
                         return self
             except OSError:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise SystemExit(f"gunicorn on {self.port} not ready in {wait} s:\n{self.log.read_text()}")
+        raise RuntimeError(f"gunicorn on {self.port} not ready in {wait} s:\n{self.log.read_text()}")
 
     @property
     def workers(self) -> int:
@@ -144,9 +151,9 @@ class Gunicorn:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(signal.SIGINT)  # quick shutdown: nothing to drain here
             try:
-                self.process.wait(timeout=25)
+                self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
