@@ -43,3 +43,34 @@ def fresh() -> None:
     """Forget what the test's session read before the requests wrote."""
     db.session.rollback()
     db.session.expire_all()
+
+
+def participant_client(app, contest, **person):
+    """A logged-in resident's browser, and the account."""
+    account = factories.make_participant(contest, **person)
+    client = browser(app)
+    login(client, account)
+    return client, account
+
+
+def start(client) -> int:
+    """Press "Bắt đầu làm bài"; returns the attempt id."""
+    response = client.post("/thi/bat-dau", data={"csrf_token": token(client, "/thi")})
+    assert response.status_code == 303, response.get_data(as_text=True)[-400:]
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def choices_on(html: str) -> list[int]:
+    return [int(x) for x in re.findall(r'name="choice" value="(\d+)"', html)]
+
+
+def answer_key(attempt_id: int) -> dict[int, int]:
+    """position -> the correct choice id, read from the database (never from a page)."""
+    from sqlalchemy import select
+
+    from cdso.models import AttemptQuestion, Choice
+    rows = db.session.execute(
+        select(AttemptQuestion.position, Choice.id)
+        .join(Choice, Choice.question_id == AttemptQuestion.question_id)
+        .where(AttemptQuestion.attempt_id == attempt_id, Choice.is_correct.is_(True)))
+    return dict(rows.all())

@@ -45,9 +45,9 @@ def chosen_unit(values: Mapping) -> units.UnitRef | None:
 
 
 def organisations_of(unit_id: int) -> list[tuple[int, str]]:
-    return list(db.session.execute(
+    return [(org_id, name) for org_id, name in db.session.execute(
         select(Organisation.id, Organisation.name).where(Organisation.unit_id == unit_id)
-        .order_by(Organisation.name)).tuples())
+        .order_by(Organisation.name))]
 
 
 def unit_picker(values: dict[str, str], action: str = "") -> dict:
