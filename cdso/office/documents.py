@@ -1,0 +1,228 @@
+"""Công văn, báo cáo (/quan-tri/cong-van): a unit's or the city's documents; a new draft
+of a chosen kind, prefilled; editing with a live preview; issuing ("Ban hành"); PDF and
+DOCX downloads; and the city administrator's editing of the default texts."""
+from __future__ import annotations
+
+import io
+
+from flask import abort, flash, render_template, request, send_file
+from flask_login import current_user
+from sqlalchemy import select
+
+from cdso.extensions import db
+from cdso.formatting import utcnow
+from cdso.models import Role, Unit
+from cdso.models.document import DOCUMENT_KINDS
+from cdso.office.routes import bp
+from cdso.services import document_fields, document_figures, documents, docx_export
+from cdso.services.contests import current_contest
+from cdso.web import htmx
+from cdso.web.decorators import roles_required
+
+writers = roles_required(Role.ADMIN, Role.CLERK)
+admin_only = roles_required(Role.ADMIN)
+PAGE_SIZE = 30
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _page_number() -> int:
+    raw = request.args.get("trang", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 10000 else 1
+
+
+@bp.get("/cong-van", endpoint="documents")
+@writers
+def documents_list():
+    page = _page_number()
+    rows = list(db.session.scalars(documents.documents_query(current_user)
+                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    return render_template("office/documents/list.html", rows=rows[:PAGE_SIZE], page=page,
+                           has_next=len(rows) > PAGE_SIZE, kinds=DOCUMENT_KINDS,
+                           contest=current_contest())
+
+
+def _new_page(kind: str = "", unit_id: str = "", error: str | None = None):
+    units = []
+    if current_user.role == Role.ADMIN.value:
+        units = [(u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
+    return render_template("office/documents/new.html", kinds=documents.kinds_for(current_user),
+                           kind=kind, unit_id=unit_id, units=units, error=error,
+                           contest=current_contest())
+
+
+@bp.route("/cong-van/moi", methods=["GET", "POST"])
+@writers
+def document_new():
+    contest = current_contest()
+    if request.method == "GET" or contest is None:
+        return _new_page(request.args.get("loai", ""))
+    kind, unit_id = request.form.get("kind", ""), request.form.get("unit_id", "")
+    try:
+        document = documents.new_document(current_user, contest, kind, unit_id, utcnow(),
+                                          ip=request.remote_addr)
+    except documents.Refusal as refusal:
+        db.session.rollback()
+        return _new_page(kind, unit_id, str(refusal))
+    db.session.commit()
+    return htmx.redirect_to("office.document_edit", document_id=document.id)
+
+
+def _context(document, **extra) -> dict:
+    return {"document": document, "kinds": DOCUMENT_KINDS, "specs": document_fields.FIELDS,
+            "placeholders": document_figures.placeholders_for(document.kind), **extra}
+
+
+def _edit_page(document, values: dict, moment: str, errors: dict, doc: dict,
+               preview_errors: dict | None = None):
+    return render_template("office/documents/edit.html", **_context(
+        document, values=values, moment=moment, errors=errors, doc=doc,
+        preview_errors=errors if preview_errors is None else preview_errors))
+
+
+def _typed():
+    return document_fields.read_fields(request.form), request.form.get("as_of", "").strip()
+
+
+@bp.route("/cong-van/<int:document_id>", methods=["GET", "POST"])
+@writers
+def document_edit(document_id: int):
+    document = documents.document_or_404(current_user, document_id)
+    now = utcnow()
+    if document.status == "issued":
+        if request.method == "POST":
+            flash("Văn bản đã ban hành, không sửa được nữa.", "error")
+            return htmx.redirect_to("office.document_edit", document_id=document.id)
+        return render_template("office/documents/view.html",
+                               **_context(document, doc=documents.doc_of(document, now)))
+    if request.method == "GET":
+        doc, problems = documents.preview_doc(document, document.fields,
+                                              documents.moment_text(document.as_of), now)
+        return _edit_page(document, document.fields, documents.moment_text(document.as_of),
+                          {}, doc, problems)
+    fields, moment = _typed()
+    if request.form.get("action") == "preview":
+        doc, problems = documents.preview_doc(document, fields, moment, now)
+        return _edit_page(document, fields, moment, problems, doc)
+    errors = documents.save_draft(document, fields, moment, now)
+    if errors:
+        db.session.rollback()
+        doc, problems = documents.preview_doc(document, fields, moment, now)
+        return _edit_page(document, fields, moment, errors, doc, problems)
+    db.session.commit()
+    flash("Đã lưu bản nháp.")
+    return htmx.redirect_to("office.document_edit", document_id=document.id)
+
+
+@bp.post("/cong-van/<int:document_id>/xem-truoc")
+@writers
+def document_preview(document_id: int):
+    """The live preview: the partial for htmx, the whole edit page otherwise."""
+    document = documents.document_or_404(current_user, document_id)
+    if document.status != "draft":
+        abort(404)
+    fields, moment = _typed()
+    doc, problems = documents.preview_doc(document, fields, moment, utcnow())
+    return htmx.render("office/documents/edit.html", "office/documents/_preview.html",
+                       **_context(document, values=fields, moment=moment, errors=problems,
+                                  doc=doc, preview_errors=problems))
+
+
+@bp.post("/cong-van/<int:document_id>/ban-hanh")
+@writers
+def document_issue(document_id: int):
+    document = documents.document_or_404(current_user, document_id)
+    fields, moment = _typed()
+    now = utcnow()
+    try:
+        errors = documents.issue_document(document, fields, moment, current_user, now,
+                                          ip=request.remote_addr)
+    except documents.Refusal as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return htmx.redirect_to("office.document_edit", document_id=document_id)
+    if errors:
+        db.session.rollback()
+        doc, _problems = documents.preview_doc(document, fields, moment, now)
+        flash("Chưa ban hành: xin sửa các chỗ được đánh dấu.", "error")
+        return _edit_page(document, fields, moment, errors, doc)
+    db.session.commit()
+    flash("Đã ban hành văn bản. Số liệu và nội dung đã được cố định; bản PDF tải về lúc nào "
+          "cũng giống hệt.")
+    return htmx.redirect_to("office.document_edit", document_id=document_id)
+
+
+@bp.post("/cong-van/<int:document_id>/ban-moi")
+@writers
+def document_copy(document_id: int):
+    document = documents.document_or_404(current_user, document_id)
+    copy = documents.copy_document(document, current_user, utcnow())
+    db.session.commit()
+    flash("Đã tạo bản nháp mới từ văn bản cũ; số liệu lấy đến thời điểm hiện tại.")
+    return htmx.redirect_to("office.document_edit", document_id=copy.id)
+
+
+@bp.post("/cong-van/<int:document_id>/xoa")
+@writers
+def document_delete(document_id: int):
+    document = documents.document_or_404(current_user, document_id)
+    try:
+        documents.delete_draft(document)
+    except documents.Refusal as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return htmx.redirect_to("office.document_edit", document_id=document_id)
+    db.session.commit()
+    flash("Đã xoá bản nháp.")
+    return htmx.redirect_to("office.documents")
+
+
+def _download(document, data: bytes, extension: str, mimetype: str):
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, max_age=0,
+                     download_name=documents.file_name(document, extension))
+
+
+@bp.get("/cong-van/<int:document_id>.pdf")
+@writers
+def document_pdf(document_id: int):
+    document = documents.document_or_404(current_user, document_id)
+    data = documents.pdf_bytes(documents.doc_of(document, utcnow()))
+    return _download(document, data, "pdf", "application/pdf")
+
+
+@bp.get("/cong-van/<int:document_id>.docx")
+@writers
+def document_docx(document_id: int):
+    document = documents.document_or_404(current_user, document_id)
+    data = docx_export.build_docx(documents.doc_of(document, utcnow()))
+    return _download(document, data, "docx", DOCX)
+
+
+@bp.get("/cong-van/mau")
+@admin_only
+def document_templates():
+    return render_template("office/documents/templates.html", kinds=DOCUMENT_KINDS)
+
+
+@bp.route("/cong-van/mau/<kind>", methods=["GET", "POST"])
+@admin_only
+def document_template_edit(kind: str):
+    if kind not in DOCUMENT_KINDS:
+        abort(404)
+    values, errors = documents.template_fields(kind), {}
+    if request.method == "POST":
+        if request.form.get("action") == "reset":
+            documents.reset_template(kind, current_user, utcnow())
+            db.session.commit()
+            flash("Đã khôi phục mẫu gốc.")
+            return htmx.redirect_to("office.document_template_edit", kind=kind)
+        values = document_fields.read_fields(request.form)
+        errors = documents.save_template(kind, values, current_user, utcnow())
+        if not errors:
+            db.session.commit()
+            flash("Đã lưu mẫu. Các bản nháp tạo từ nay dùng nội dung mới.")
+            return htmx.redirect_to("office.document_template_edit", kind=kind)
+        db.session.rollback()
+    return render_template("office/documents/template_form.html", kind=kind,
+                           kinds=DOCUMENT_KINDS, values=values, errors=errors,
+                           specs=document_fields.FIELDS,
+                           placeholders=document_figures.placeholders_for(kind))
