@@ -71,9 +71,9 @@ def _columns(run: RankingRun) -> list[tuple[str, int]]:
         return [("STT", 6), ("Giải", 18), ("Họ và tên", 26), ("Ngày sinh", 12),
                 ("Điện thoại", 14), ("Xã, phường, đặc khu", 26), ("Điểm", 8),
                 ("Chênh lệch dự đoán", 12), ("Thời gian làm bài (giây)", 12),
-                ("Thời điểm nộp bài", 18), ("Xếp trên người kế tiếp nhờ", 18)]
+                ("Thời điểm nộp bài", 18), ("Tiêu chí quyết định", 18)]
     return [("STT", 6), ("Giải", 18), ("Xã, phường, đặc khu", 30), ("Hoàn thành bài thi", 14),
-            ("Tỷ lệ bao phủ", 12), ("Xếp trên đơn vị kế tiếp nhờ", 18)]
+            ("Tỷ lệ bao phủ", 12), ("Tiêu chí quyết định", 18)]
 
 
 def workbook(run: RankingRun, contest: Contest) -> bytes:
