@@ -26,7 +26,13 @@ def fast_passwords(monkeypatch):
 
 
 def sign_in(client, account):
+    """Sign in without the login form (tested elsewhere). The tests share one app
+    context: what Flask-Login and Flask-WTF cached in `g` is dropped too."""
+    from flask import g
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
     with client.session_transaction() as session:
+        session.clear()
         session["_user_id"] = account.get_id()
         session["_fresh"] = True
 

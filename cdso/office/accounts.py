@@ -34,7 +34,7 @@ def _page(form=None, errors=None, import_errors=None):
     units = population.visible_units(current_user) if scope.is_city(current_user) else []
     return htmx.render(
         "office/accounts/index.html", "office/accounts/_create_form.html",
-        accounts=found[:PAGE_SIZE], page=page, has_next=len(found) > PAGE_SIZE,
+        accounts=found[:PAGE_SIZE], page_number=page, has_next=len(found) > PAGE_SIZE,
         unit_filter=unit_filter, roles=roles, units=units,
         role_options=[(r.value, ROLE_LABELS[r]) for r in roles],
         unit_options=[(u.id, u.name) for u in units],

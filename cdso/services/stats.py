@@ -145,7 +145,8 @@ def _recent_counts(contest_id: int, start: dt.datetime, end: dt.datetime, dimens
     # which is also the recording moment; imports record created batches at finish time.
     attempts = select(reg_dim, Attempt.source, func.count()).join(
         Registration, Registration.id == Attempt.registration_id
-    ).where(*scope, Attempt.status == AttemptStatus.FINISHED.value,
+    ).where(*scope, Attempt.contest_id == contest_id,  # lets ix_attempt_contest_recorded serve
+            Attempt.status == AttemptStatus.FINISHED.value,
             Attempt.recorded_at >= start, Attempt.recorded_at < end
             ).group_by(reg_dim, Attempt.source)
     for key, source, count in db.session.execute(attempts):
