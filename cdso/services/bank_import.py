@@ -8,7 +8,7 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from cdso.extensions import db
 from cdso.formatting import utcnow
@@ -159,29 +159,28 @@ def parse_rows(rows: list[dict], *, create_topics: bool = False, first_row: int 
 
 
 def import_questions(report: ImportReport, created_by_id: int | None = None) -> list[Question]:
-    """Create every checked question; refuses a report with errors (all or nothing)."""
+    """Create every checked question; refuses a report with errors (all or nothing).
+    Bulk inserts (a file may hold a thousand questions); flushes, never commits."""
     if not report.ok:
         raise ValueError("report has errors")
     topics = {t.name: t for t in db.session.scalars(select(Topic))}
+    for name in dict.fromkeys(p.topic for p in report.questions if p.topic not in topics):
+        topics[name] = Topic(name=name, position=len(topics) + 1)
+        db.session.add(topics[name])
+    db.session.flush()
     now = utcnow()
-    created = []
-    for parsed in report.questions:
-        topic = topics.get(parsed.topic)
-        if topic is None:
-            topic = topics[parsed.topic] = Topic(name=parsed.topic, position=len(topics) + 1)
-            db.session.add(topic)
-        question = Question(topic=topic, text=parsed.text, text_key=text_key(parsed.text),
-                            explanation=parsed.explanation, difficulty=parsed.difficulty,
-                            source=parsed.source, created_at=now, created_by_id=created_by_id)
-        question.choices = [Choice(position=i + 1, text=c, is_correct=(i == parsed.correct))
-                            for i, c in enumerate(parsed.choices)]
-        db.session.add(question)
-        created.append(question)
-    db.session.flush()
-    for question in created:
-        question.root_id = question.id
-    db.session.flush()
-    return created
+    ids = db.session.scalars(insert(Question).returning(Question.id, sort_by_parameter_order=True), [
+        dict(topic_id=topics[p.topic].id, text=p.text, text_key=text_key(p.text),
+             explanation=p.explanation, difficulty=p.difficulty, source=p.source,
+             status=QuestionStatus.ACTIVE.value, version=1, created_at=now,
+             created_by_id=created_by_id) for p in report.questions]).all()
+    db.session.execute(insert(Choice), [
+        dict(question_id=question_id, position=i + 1, text=text, is_correct=(i == p.correct))
+        for question_id, p in zip(ids, report.questions, strict=True)
+        for i, text in enumerate(p.choices)])
+    db.session.execute(update(Question).where(Question.id.in_(ids)).values(root_id=Question.id))
+    found = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
+    return [found[i] for i in ids]
 
 
 def shipped_bank_rows() -> list[dict]:
