@@ -182,7 +182,10 @@ def test_retire_hides_from_the_draw_unless_a_quota_needs_it(client, contest):
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Question, question.id).status == "retired"
-    client.post(f"/quan-tri/cau-hoi/{question.id}/dung-lai", data={"csrf_token": token})
+    restored = client.post(f"/quan-tri/cau-hoi/{question.id}/dung-lai", data={"csrf_token": token},
+                           headers={"HX-Request": "true"})  # the same action through htmx
+    assert restored.status_code == 204
+    assert restored.headers["HX-Redirect"] == f"/quan-tri/cau-hoi/{question.id}"
     db.session.expire_all()
     assert db.session.get(Question, question.id).status == "active"
 

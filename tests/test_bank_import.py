@@ -158,6 +158,7 @@ def test_xlsx_upload_reads_headers_numbers_and_keeps_sheet_row_numbers(app):
     sheet.append([TOPIC, "Năm nào Luật Bảo vệ dữ liệu cá nhân có hiệu lực?", 2025, 2026, "B", 2.0])
     sheet.append([])
     sheet.append([TOPIC, "Câu thiếu đáp án?", "Có", "Không", None, 1])
+    sheet.append([TOPIC, "Mức độ ghi bằng chữ?", "Có", "Không", "A", "Khó"])
     buffer = io.BytesIO()
     book.save(buffer)
     rows = bank_files.read_upload("cau-hoi.XLSX", buffer.getvalue())
@@ -165,6 +166,7 @@ def test_xlsx_upload_reads_headers_numbers_and_keeps_sheet_row_numbers(app):
     assert report.errors == [(4, "không có đáp án đúng")]  # row 3 is blank
     parsed = report.questions[0]
     assert (parsed.row, parsed.choices, parsed.correct, parsed.difficulty) == (2, ["2025", "2026"], 1, 2)
+    assert (report.questions[1].row, report.questions[1].difficulty) == (5, 3)
 
 
 def test_unreadable_files_get_a_clear_message(app):

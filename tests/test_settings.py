@@ -228,3 +228,10 @@ def test_a_new_edition_becomes_the_current_contest(client, edition):
     assert new.is_current and not edition.is_current and new.slug == "cdso-2027"
     assert sum(q.count for q in new.quotas) == new.questions_per_attempt
     assert response.headers["Location"].endswith(f"/quan-tri/thiet-lap/{new.id}")
+
+
+def test_without_any_contest_the_page_offers_a_first_edition(client, app):
+    login_as(client)
+    html = client.get("/quan-tri/thiet-lap").get_data(as_text=True)
+    assert "<h1>Tạo kỳ thi mới</h1>" in html and 'action="/quan-tri/thiet-lap/moi"' in html
+    assert 'name="questions_per_attempt" type="number" value="20"' in html

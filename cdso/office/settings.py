@@ -12,7 +12,7 @@ from cdso.formatting import utcnow
 from cdso.models import Contest, Role
 from cdso.models.contest import CERTIFICATE_KINDS, PREDICTION_RULES
 from cdso.office.routes import bp
-from cdso.services import bank, contest_settings
+from cdso.services import bank, contest_settings, topic_quotas
 from cdso.services.contests import current_contest
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
@@ -22,9 +22,9 @@ BLANK_ROUND = {"id": "", "name": "", "starts": "", "ends": ""}
 
 
 def _page(edition: Contest | None, entry: contest_settings.SettingsInput, notice: str = ""):
-    counts = contest_settings.active_counts_by_topic()
+    counts = topic_quotas.active_counts_by_topic()
     questions = entry.values.get("questions_per_attempt") or "0"
-    spread = contest_settings.even_quotas(int(questions) if questions.isdigit() else 0, counts)
+    spread = topic_quotas.even_quotas(int(questions) if questions.isdigit() else 0, counts)
     return render_template(
         "office/settings/form.html", edition=edition, entry=entry,
         rounds=[*entry.rounds, dict(BLANK_ROUND)], topics=bank.topics(), counts=counts,

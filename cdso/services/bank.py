@@ -18,7 +18,7 @@ from cdso.extensions import db
 from cdso.models import AttemptQuestion, AuditLog, Choice, Contest, Question, QuestionStatus, Topic
 from cdso.services import bank_import
 from cdso.services.bank_import import LETTERS, ParsedQuestion, text_key
-from cdso.services.contest_settings import active_counts_by_topic, effective_quotas, quota_shortfalls
+from cdso.services.topic_quotas import active_counts_by_topic, effective_quotas, quota_shortfalls
 from cdso.services.units import plain_key
 
 STATUS_LABELS = {"active": "Đang dùng", "retired": "Ngừng dùng", "superseded": "Bản cũ đã sửa",

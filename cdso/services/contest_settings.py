@@ -4,15 +4,7 @@ Settings are rows of the database, so a save takes effect on the next request wi
 restart. Attempts keep their own question_count and deadline, so changing the number of
 questions or the time limit never alters an attempt already started.
 
-Topic quotas (the rule the draw follows, see `effective_quotas`):
-- either every topic's quota is left empty (or 0): the questions per attempt are spread
-  evenly over the topics that have active questions, in topic order, the remainder going
-  to the first topics, and that spread is saved as the quotas;
-- or the quotas add up exactly to the questions per attempt.
-Each attempt then draws exactly `count` questions of each topic with a quota.
-Either way a topic must hold at least as many active questions as it is asked for: a quota
-the bank cannot fill is refused when the settings are saved (and retiring a question that
-would leave a quota unfilled is refused by `services.bank`).
+Topic quotas: see `services.topic_quotas`.
 """
 from __future__ import annotations
 
@@ -21,13 +13,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from cdso.extensions import db
 from cdso.formatting import datetime_short, local_to_utc, number, to_local
-from cdso.models import AuditLog, Contest, Question, QuestionStatus, Round, Topic, TopicQuota
+from cdso.models import AuditLog, Contest, Round, Topic, TopicQuota
 from cdso.models.contest import CERTIFICATE_KINDS, PREDICTION_RULES
 from cdso.models.ranking import RankingRun
+from cdso.services import topic_quotas
 
 # name -> (kind, required, limits): text limits are a length, numbers a (min, max) range.
 FIELDS: dict[str, tuple[str, bool, object]] = {
@@ -44,6 +37,12 @@ FIELDS: dict[str, tuple[str, bool, object]] = {
     "signer_title": ("text", False, 200), "signer_name": ("text", False, 100),
     "is_current": ("bool", False, None),
 }
+# A first edition's form starts from these (the usual rules of the city's contests).
+DEFAULTS = {"name": "Công dân số Hải Phòng - sử dụng thông minh, sống an toàn",
+            "organiser": "Sở Khoa học và Công nghệ", "parent_agency": "UBND thành phố Hải Phòng",
+            "questions_per_attempt": "20", "time_limit_minutes": "20", "attempts_allowed": "3",
+            "pass_mark": "16", "min_age": "6", "max_age": "100",
+            "prediction_rule": "registered_at_close", "certificate_kind": "participation"}
 MAX_ROUND_ROWS = 60
 MOMENT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%H:%M %d/%m/%Y",
                   "%d/%m/%Y")
@@ -88,7 +87,9 @@ def form_from_contest(contest: Contest | None, template: Contest | None = None) 
         else:
             values[name] = "" if value is None else str(value)
     if contest is None:
-        values["is_current"] = ""
+        values["is_current"] = "1" if source is None else ""
+    if source is None:
+        values.update(DEFAULTS)
     rounds = [{"id": str(r.id), "name": r.name, "starts": moment_input(r.starts_at),
                "ends": moment_input(r.ends_at)} for r in (contest.rounds if contest else [])]
     quotas = {q.topic_id: str(q.count) for q in (source.quotas if source else []) if q.count}
@@ -123,39 +124,6 @@ def weekly_rounds(entry: SettingsInput) -> SettingsInput:
     rows += [{"id": i, "name": "", "starts": "", "ends": ""} for i in old_ids[len(rows):]]
     entry.rounds = rows
     return entry
-
-
-def active_counts_by_topic() -> dict[int, int]:
-    return dict(db.session.execute(
-        select(Question.topic_id, func.count(Question.id))
-        .where(Question.status == QuestionStatus.ACTIVE.value).group_by(Question.topic_id)).all())
-
-
-def even_quotas(questions: int, counts: dict[int, int]) -> dict[int, int]:
-    topics = db.session.scalars(select(Topic).order_by(Topic.position, Topic.id)).all()
-    with_questions = [t.id for t in topics if counts.get(t.id)]
-    if not with_questions:
-        return {}
-    base, extra = divmod(questions, len(with_questions))
-    quotas = {tid: base + (1 if i < extra else 0) for i, tid in enumerate(with_questions)}
-    return {tid: n for tid, n in quotas.items() if n}
-
-
-def effective_quotas(contest: Contest, counts: dict[int, int] | None = None) -> dict[int, int]:
-    """Topic id -> how many questions each attempt of `contest` draws from it."""
-    explicit = {q.topic_id: q.count for q in contest.quotas if q.count > 0}
-    if explicit:
-        return explicit
-    return even_quotas(contest.questions_per_attempt,
-                       active_counts_by_topic() if counts is None else counts)
-
-
-def quota_shortfalls(quotas: dict[int, int], counts: dict[int, int]) -> dict[int, str]:
-    """Topic id -> why the bank cannot fill that topic's quota."""
-    names = dict(db.session.execute(select(Topic.id, Topic.name)).all())
-    return {tid: (f"Chủ đề «{names.get(tid, tid)}» chỉ có {number(counts.get(tid, 0))} câu hỏi "
-                  f"đang dùng, không đủ {number(need)} câu cho mỗi lượt thi.")
-            for tid, need in quotas.items() if need > counts.get(tid, 0)}
 
 
 def _clean_value(name: str, raw: str, errors: dict[str, str]):
@@ -233,36 +201,6 @@ def _clean_rounds(entry: SettingsInput, contest: Contest | None, opens, closes,
     return [r[:4] for r in kept], deleted
 
 
-def _clean_quotas(entry: SettingsInput, questions: int | None, errors: dict[str, str]):
-    counts = active_counts_by_topic()
-    quotas = {}
-    for topic_id, raw in entry.quotas.items():
-        if not raw:
-            continue
-        if not re.fullmatch(r"\d{1,3}", raw):
-            errors[f"quota-{topic_id}"] = "Nhập số câu (số nguyên, 0 nếu không lấy chủ đề này)."
-        elif int(raw):
-            quotas[topic_id] = int(raw)
-    if questions is None or any(key.startswith("quota-") for key in errors):
-        return quotas
-    if quotas:
-        total = sum(quotas.values())
-        if total != questions:
-            errors["quotas"] = (f"Tổng định mức các chủ đề là {number(total)} câu, phải bằng số "
-                                f"câu mỗi lượt thi ({number(questions)}); hoặc để trống tất cả "
-                                "để chia đều.")
-        for topic_id, message in quota_shortfalls(quotas, counts).items():
-            errors[f"quota-{topic_id}"] = message
-        return quotas
-    spread = even_quotas(questions, counts)
-    missing = quota_shortfalls(spread, counts)
-    if sum(spread.values()) < questions or missing:
-        errors["quotas"] = (f"Ngân hàng không đủ câu hỏi để chia đều {number(questions)} câu mỗi "
-                            "lượt thi. " + " ".join(missing.values())
-                            + " Xin nhập định mức cho từng chủ đề hoặc giảm số câu mỗi lượt.")
-    return spread  # saved as explicit quotas, so the draw needs no rule of its own
-
-
 def validate(entry: SettingsInput, contest: Contest | None) -> CleanSettings | None:
     """Every check at once; messages land in `entry.errors` keyed by form field. Raises
     ForgedRound for a round id that is not the contest's (the view answers 404)."""
@@ -282,7 +220,7 @@ def validate(entry: SettingsInput, contest: Contest | None) -> CleanSettings | N
             and values["min_age"] >= values["max_age"]:
         errors["max_age"] = "Tuổi tối đa phải lớn hơn tuổi tối thiểu."
     rounds, deleted = _clean_rounds(entry, contest, opens, closes, errors)
-    quotas = _clean_quotas(entry, questions, errors)
+    quotas = topic_quotas.clean_quotas(entry.quotas, questions, errors)
     if errors:
         return None
     return CleanSettings(values, rounds, deleted, quotas)
