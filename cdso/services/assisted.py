@@ -20,7 +20,7 @@ from cdso.models import Account, AuditLog, Registration, Role
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 ONE_TIME_LENGTH = 10
 # One-time passwords are printed on paper and replaced at first login; their length makes
-# up for a lighter hash, which lets a school's 500 slips be issued in one request
+# up for a lighter hash, which lets hundreds of slips be issued in one request
 # (about 4 ms each instead of 46 ms with the hash of chosen passwords).
 ONE_TIME_HASH = "pbkdf2:sha256:10000"
 # No password at all yet (check_password_hash never matches it): imported results, or an
