@@ -152,4 +152,19 @@ def seed_participants(contest: Contest, count: int, seed: int = 2025,
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT MAX(id) FROM {table}))"))
     stats.rebuild_buckets(contest.id)
+    set_demo_population(contest, rng)
     return made
+
+
+def set_demo_population(contest: Contest, rng: random.Random) -> None:
+    """Give units without a population a synthetic adult population, so the demo map and
+    coverage figures show a spread (officials enter or import the real figures)."""
+    finished = dict(db.session.execute(
+        select(Registration.unit_id, func.count()).where(
+            Registration.contest_id == contest.id, Registration.first_finished_at.is_not(None)
+        ).group_by(Registration.unit_id)).all())
+    for unit in db.session.scalars(select(Unit).where(Unit.adult_population.is_(None))):
+        done = finished.get(unit.id, 0)
+        unit.adult_population = max(40, int(done / rng.uniform(0.1, 1.0)) + rng.randint(0, 20))
+        unit.population_updated_at = utcnow()
+    db.session.flush()
