@@ -210,3 +210,14 @@ def test_export_reimports_cleanly_into_an_empty_bank(client, app):
         assert len(report.questions) == len(originals)
     bank_import.import_questions(report)
     assert bank_files.export_rows(bank.questions_for_export(bank.BankFilters())) == originals
+
+
+def test_the_shipped_bank_loads_through_the_import_with_real_content(app):
+    """`cdso init` (and the test template) load cdso/data/question_bank/*.csv with parse_rows."""
+    per_topic = dict(db.session.execute(
+        select(Question.topic_id, func.count(Question.id)).group_by(Question.topic_id)).all())
+    assert sum(per_topic.values()) >= 200 and len(per_topic) >= 8
+    assert min(per_topic.values()) >= 20  # each topic can fill a quota of a 20-question attempt
+    questions = bank.questions_for_export(bank.BankFilters())
+    assert all(q.explanation and 2 <= len(q.choices) <= 6 for q in questions)
+    assert all(sum(c.is_correct for c in q.choices) == 1 for q in questions)
