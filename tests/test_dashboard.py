@@ -220,3 +220,37 @@ def test_no_contest_yet(client):
     html = client.get("/quan-tri/so-lieu").get_data(as_text=True)
     assert "Chưa có cuộc thi nào" in html
     assert re.search(r"<h1>Số liệu</h1>", html)
+
+
+def test_split_at_midnight_gives_the_same_figures_as_one_sum(app, monkeypatch):
+    """The cache sums the days before the moment's day apart from that day: same result."""
+    from cdso.services import stats
+    with time_machine.travel(T0 - dt.timedelta(days=3), tick=False):
+        contest = factories.make_contest()
+    moments = [T0 - dt.timedelta(days=2, hours=5), T0 - dt.timedelta(days=1, hours=9),
+               T0 - dt.timedelta(hours=7, minutes=50), T0 - dt.timedelta(minutes=20)]
+    for index, moment in enumerate(moments):
+        with time_machine.travel(moment, tick=False):
+            person = factories.make_participant(contest, unit_name=("Xã Tứ Kỳ", "Phường Gia Viên")[index % 2],
+                                                group=("hoc_sinh", "nguoi_dan")[index % 2])
+            if index:
+                factories.make_finished_attempt(contest, person)
+    store: dict[str, str] = {}
+    fake = type("FakeRedis", (), {"get": lambda self, k: store.get(k),
+                                  "set": lambda self, k, v, ex: store.__setitem__(k, v)})()
+    with time_machine.travel(T0 + dt.timedelta(minutes=5), tick=False):
+        for as_of in (T0, T0 - dt.timedelta(hours=8), T0 - dt.timedelta(days=1, hours=2)):
+            for redis in (None, fake):
+                monkeypatch.setattr(figure_cache, "_redis", lambda redis=redis: redis)
+                split = figure_cache.city_figures(contest.id, as_of)
+                whole = stats.city_figures(contest.id, as_of)
+                assert {k: (f.registered, f.finished, f.attempts) for k, f in split.by_unit.items()} \
+                    == {k: (f.registered, f.finished, f.attempts) for k, f in whole.by_unit.items()}
+                groups = figure_cache.city_figures_by_group(contest.id, as_of)
+                assert {k: f.registered for k, f in groups.items() if f.registered} == \
+                    {k: f.registered for k, f in stats.city_figures_by(contest.id, as_of, "group").items()
+                     if f.registered}
+                assert figure_cache.daily_series(contest.id, as_of) == \
+                    stats.daily_series(contest.id, None, as_of)
+        assert figure_cache.city_figures(contest.id, T0).total.registered == 4
+    assert any(":upto:" in key for key in store) and any(":days:" in key for key in store)

@@ -106,7 +106,8 @@ class CityFigures:
         return sum(1 for f in self.by_unit.values() if f.registered > 0)
 
 
-def _bucket_sums(contest_id: int, before_hour: dt.datetime, dimension, extra_filter=None):
+def _bucket_sums(contest_id: int, before_hour: dt.datetime, dimension, extra_filter=None,
+                 since: dt.datetime | None = None):
     columns = [func.coalesce(func.sum(FigureBucket.registered), 0),
                func.coalesce(func.sum(FigureBucket.finished), 0),
                func.coalesce(func.sum(FigureBucket.attempts), 0),
@@ -115,6 +116,8 @@ def _bucket_sums(contest_id: int, before_hour: dt.datetime, dimension, extra_fil
                                               FigureBucket.hour < before_hour)
     if extra_filter is not None:
         query = query.where(extra_filter)
+    if since is not None:
+        query = query.where(FigureBucket.hour >= since)
     return db.session.execute(query.group_by(dimension)).all()
 
 
@@ -157,13 +160,13 @@ def _recent_counts(contest_id: int, start: dt.datetime, end: dt.datetime, dimens
 
 
 def _figures_by(contest_id: int, as_of: dt.datetime, dimension: str,
-                unit_id: int | None = None) -> dict:
+                unit_id: int | None = None, since: dt.datetime | None = None) -> dict:
     hour = hour_of(as_of)
     bucket_dim = getattr(FigureBucket, dimension)
     extra = FigureBucket.unit_id == unit_id if unit_id is not None else None
     result: dict = {}
     for key, registered, finished, attempts, imported in _bucket_sums(contest_id, hour,
-                                                                       bucket_dim, extra):
+                                                                       bucket_dim, extra, since):
         result[key] = Figures(int(registered), int(finished), int(attempts), int(imported))
     if as_of > hour:
         for key, recent in _recent_counts(contest_id, hour, as_of, dimension, unit_id).items():
@@ -198,15 +201,19 @@ def unit_figures_by(contest_id: int, unit_id: int, as_of: dt.datetime,
     return _figures_by(contest_id, as_of, dimension, unit_id=unit_id)
 
 
-def city_figures_by(contest_id: int, as_of: dt.datetime, dimension: str) -> dict:
-    """The whole city's figures split by "group" or "organisation_id" (0 = none)."""
-    return _figures_by(contest_id, as_of, dimension)
+def city_figures_by(contest_id: int, as_of: dt.datetime, dimension: str,
+                    since: dt.datetime | None = None) -> dict:
+    """The whole city's figures split by "unit_id", "group" or "organisation_id" (0 = none);
+    with `since` (the start of an hour), only what was recorded from then on."""
+    return _figures_by(contest_id, as_of, dimension, since=since)
 
 
 def daily_series(contest_id: int, unit_id: int | None = None,
-                 as_of: dt.datetime | None = None) -> list[tuple[dt.date, int, int]]:
+                 as_of: dt.datetime | None = None,
+                 since: dt.datetime | None = None) -> list[tuple[dt.date, int, int]]:
     """New registrations and new finishers per day (Vietnam time), from the buckets;
-    with `as_of`, only what was recorded before that moment."""
+    with `as_of`, only what was recorded before that moment, and with `since` (the start
+    of an hour) from then on."""
     from cdso.formatting import to_local
     query = select(FigureBucket.hour, func.sum(FigureBucket.registered),
                    func.sum(FigureBucket.finished)).where(FigureBucket.contest_id == contest_id)
@@ -214,6 +221,8 @@ def daily_series(contest_id: int, unit_id: int | None = None,
         query = query.where(FigureBucket.unit_id == unit_id)
     if as_of is not None:
         query = query.where(FigureBucket.hour < hour_of(as_of))
+    if since is not None:
+        query = query.where(FigureBucket.hour >= since)
     days: dict[dt.date, list[int]] = {}
     for hour, registered, finished in db.session.execute(query.group_by(FigureBucket.hour)):
         day = to_local(hour).date()
