@@ -20,9 +20,8 @@ _phones = itertools.count(1)
 def make_contest(opens_at: dt.datetime | None = None, **settings) -> Contest:
     """The current contest, open from yesterday for 30 days unless told otherwise."""
     now = utcnow()
-    contest = demo.create_demo_contest(now)
-    contest.opens_at = opens_at or now - dt.timedelta(days=1)
-    contest.closes_at = contest.opens_at + dt.timedelta(days=30)
+    contest = demo.create_demo_contest(now, opens_at=opens_at or now - dt.timedelta(days=1),
+                                       days=30)
     for key, value in settings.items():
         setattr(contest, key, value)
     db.session.flush()

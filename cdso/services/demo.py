@@ -28,13 +28,15 @@ GIVEN = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hoa", "Hùng
          "Long", "Mai", "Nam", "Phương", "Quân", "Sơn", "Thảo", "Trang", "Tuấn", "Yến"]
 
 
-def create_demo_contest(now: dt.datetime | None = None) -> Contest:
-    """A contest that opened 10 days ago and closes in 20, with weekly rounds."""
+def create_demo_contest(now: dt.datetime | None = None, opens_at: dt.datetime | None = None,
+                        days: int = 31) -> Contest:
+    """A contest open for `days` days with weekly rounds; by default it opened at midnight
+    (Vietnam time) ten days ago."""
     now = now or utcnow()
     today_local = local_to_utc(dt.datetime.combine((now + dt.timedelta(hours=7)).date(),
                                                    dt.time(0, 0)))
-    opens = today_local - dt.timedelta(days=10)
-    closes = opens + dt.timedelta(days=31)
+    opens = opens_at or today_local - dt.timedelta(days=10)
+    closes = opens + dt.timedelta(days=days)
     contest = Contest(
         slug=f"cdso-{opens.year}", name="Công dân số Hải Phòng - sử dụng thông minh, sống an toàn",
         organiser="Sở Khoa học và Công nghệ", parent_agency="UBND thành phố Hải Phòng",
