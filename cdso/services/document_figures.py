@@ -256,7 +256,7 @@ def appendix_table(snapshot: dict) -> dict:
             "columns": ["STT", "Xã, phường, đặc khu", "Đăng ký", "Hoàn thành",
                         "Tỷ lệ bao phủ", "Xếp hạng"],
             "rows": rows, "numeric_columns": [2, 3, 4, 5],
-            "widths": [8, 36, 13, 13, 17, 13],  # percent; classes in decree30.css
+            "widths": [7, 30, 12, 16, 22, 13],  # percent; classes in decree30.css
             "note": "Ghi chú: Xếp hạng theo số thí sinh đăng ký, từ nhiều đến ít; các đơn vị "
                     "bằng số thí sinh được xếp theo thứ tự tên. Tỷ lệ bao phủ là số thí sinh "
                     "hoàn thành bài thi chia cho dân số trong độ tuổi trưởng thành của đơn "
@@ -277,7 +277,7 @@ def appendix_table(snapshot: dict) -> dict:
     return {
         "columns": ["STT", "Tổ dân phố, cơ quan, trường học", "Loại", "Đăng ký",
                     "Hoàn thành", "Lượt thi"],
-        "rows": rows, "numeric_columns": [3, 4, 5], "widths": [8, 40, 16, 12, 12, 12],
+        "rows": rows, "numeric_columns": [3, 4, 5], "widths": [7, 38, 17, 12, 15, 11],
         "note": "Ghi chú: Đăng ký là số thí sinh đã có tài khoản dự thi; hoàn thành là số thí "
                 "sinh đã nộp ít nhất một bài thi; lượt thi là số bài thi đã nộp.",
     }
