@@ -40,7 +40,7 @@ def figures_ranking():
     city, rows = dashboard.unit_rows(contest.id, as_of)
     value = (lambda r: r.figures.registered) if by == "thi-sinh" \
         else (lambda r: r.figures.coverage)
-    people = public_ranking.top_participants(contest.id)
+    people = [] if htmx.is_htmx() else public_ranking.top_participants(contest.id)
     return htmx.render("public/ranking.html", "public/_ranking_units.html",
                        contest=contest, as_of=as_of, total=city.total, by=by,
                        units=_ranked(rows, value), people=people)
