@@ -30,6 +30,7 @@ from cdso.services import stats
 GRACE = dt.timedelta(seconds=10)
 MAX_PREDICTION = 100_000_000
 OPEN, FINISHED = AttemptStatus.OPEN.value, AttemptStatus.FINISHED.value
+FINISHED_MESSAGE = "Bài thi này đã nộp, không thể sửa câu trả lời nữa."
 
 
 class QuizRefused(Exception):
@@ -119,7 +120,7 @@ def load_sheet(attempt_id: int, account_id: int, *, lock: bool = False) -> Sheet
 
 def _check_writable(sheet: Sheet, now: dt.datetime) -> None:
     if not sheet.is_open:
-        raise AttemptFinished("Bài thi này đã nộp, không thể sửa câu trả lời nữa.")
+        raise AttemptFinished(FINISHED_MESSAGE)
     if sheet.expired(now):
         raise AttemptExpired(
             f"Đã hết giờ làm bài lúc {clock(sheet.deadline)}. Câu trả lời vừa gửi đến sau giờ "
@@ -228,9 +229,15 @@ def save_answer(attempt_id: int, account_id: int, position: int, choice_id: int 
     if choice_id not in slot.choice_ids:
         raise InvalidAnswer("Phương án đã gửi không thuộc câu hỏi này. Xin chọn lại một phương án.")
     if slot.chosen != choice_id:
-        table = AttemptQuestion.__table__
-        db.session.execute(table.update().where(table.c.id == slot.row_id)
-                           .values(chosen_choice_id=choice_id, answered_at=now))
+        answers, attempts = AttemptQuestion.__table__, Attempt.__table__
+        # Still open when written: on SQLite, where there is no FOR SHARE, this is what
+        # keeps an answer from landing after a finish graded the attempt.
+        still_open = select(attempts.c.id).where(attempts.c.id == attempt_id,
+                                                 attempts.c.status == OPEN).exists()
+        written = db.session.execute(answers.update().where(answers.c.id == slot.row_id, still_open)
+                                     .values(chosen_choice_id=choice_id, answered_at=now))
+        if written.rowcount != 1:
+            raise AttemptFinished(FINISHED_MESSAGE)
         slot.chosen = choice_id
     return sheet
 
@@ -254,8 +261,10 @@ def save_prediction(attempt_id: int, account_id: int, raw: str, now: dt.datetime
     value = parse_prediction(raw)
     if value is not None and value != sheet.prediction:
         table = Attempt.__table__
-        db.session.execute(table.update().where(table.c.id == attempt_id, table.c.status == OPEN)
-                           .values(prediction=value))
+        written = db.session.execute(table.update().where(
+            table.c.id == attempt_id, table.c.status == OPEN).values(prediction=value))
+        if written.rowcount != 1:
+            raise AttemptFinished(FINISHED_MESSAGE)
         sheet.prediction = value
     return sheet
 

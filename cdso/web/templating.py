@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, g
+from werkzeug.local import LocalProxy
 
 from cdso import formatting
 from cdso.services import masking
@@ -17,9 +18,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    @app.context_processor
-    def _contest():
+    def _current_contest():
         from cdso.services.contests import current_contest
         if "contest" not in g:
             g.contest = current_contest()
-        return {"contest": g.contest}
+        return g.contest
+
+    @app.context_processor
+    def _contest():
+        # Looked up when a template first reads it: a partial (an answer step) needs no query.
+        return {"contest": LocalProxy(_current_contest)}
