@@ -99,7 +99,7 @@ def test_results_page_marks_the_attempt_that_counts(app, contest):
     db.session.commit()
     html = client.get("/ket-qua").get_data(as_text=True)
     # Same score; one person registered so far: the prediction 1 is the closer one.
-    assert "<td>2 <strong>(được tính)</strong></td>" in html
+    assert "<h3>Lượt 2 <strong>(được tính)</strong></h3>" in html
     assert "so với con số 1 (tạm tính đến nay)" in html
     for attempt_id in scores.values():
         assert f'href="/chung-nhan/{attempt_id}.pdf"' in html
