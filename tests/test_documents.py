@@ -14,7 +14,7 @@ from werkzeug.exceptions import NotFound
 
 from cdso.extensions import db
 from cdso.models import AuditLog, Document, FigureBucket, Role, Unit
-from cdso.services import document_fields, document_figures, documents
+from cdso.services import document_defaults, document_fields, document_figures, documents
 from tests import factories
 
 UTC = dt.UTC
@@ -211,6 +211,7 @@ def test_clerk_writes_only_for_their_unit_and_never_the_city_report(october):
     assert own.fields["place"] == "Gia Viên" and own.as_of == dt.datetime(2025, 10, 22, 9)
     assert "{so_dang_ky}" in own.fields["body"] and "{don_vi}" not in own.fields["body"]
     assert city.fields["signer"] == "Vũ Đại Thắng"
+    assert documents.subject_line(city).startswith("V/v thông tin sơ bộ kết quả sau … ngày")
     assert list(db.session.scalars(documents.documents_query(clerk))) == [own]
     assert len(db.session.scalars(documents.documents_query(admin())).all()) == 3
     for foreign in (by_city, city):
@@ -223,12 +224,12 @@ def test_clerk_writes_only_for_their_unit_and_never_the_city_report(october):
 
 def test_admin_edits_the_templates_and_the_last_signer_is_kept(october):
     city = admin()
-    bad = {**documents.template_fields("unit_urge"), "subject": "V/v {abc}"}
-    assert "Không có ô số liệu {abc}" in documents.save_template("unit_urge", bad, city,
+    bad = {**document_defaults.template_fields("unit_urge"), "subject": "V/v {abc}"}
+    assert "Không có ô số liệu {abc}" in document_defaults.save_template("unit_urge", bad, city,
                                                                    NOW)["subject"]
-    edited = {**documents.template_fields("unit_urge"),
+    edited = {**document_defaults.template_fields("unit_urge"),
               "subject": "V/v hưởng ứng Cuộc thi {cuoc_thi} tại {don_vi}"}
-    assert documents.save_template("unit_urge", edited, city, NOW) == {}
+    assert document_defaults.save_template("unit_urge", edited, city, NOW) == {}
     db.session.commit()
     clerk = clerk_of()
     first = documents.new_document(clerk, october, "unit_urge", "", NOW)
@@ -238,9 +239,9 @@ def test_admin_edits_the_templates_and_the_last_signer_is_kept(october):
     db.session.commit()
     second = documents.new_document(clerk, october, "unit_report", "", NOW)
     assert second.fields["signer"] == "Vũ Mạnh Hùng"
-    documents.reset_template("unit_urge", city, NOW)
+    document_defaults.reset_template("unit_urge", city, NOW)
     db.session.commit()
-    assert documents.template_fields("unit_urge")["subject"].startswith("V/v đôn đốc")
+    assert document_defaults.template_fields("unit_urge")["subject"].startswith("V/v đôn đốc")
 
 
 # ---- issuing ------------------------------------------------------------------------------

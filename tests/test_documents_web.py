@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from cdso.extensions import db
 from cdso.models import Document, Role
-from cdso.services import documents
+from cdso.services import document_defaults, documents
 from tests import factories
 from tests.test_documents import (NOW, UTC, admin, clerk_of, clock, fast_passwords,
                                   october)
@@ -102,7 +102,7 @@ def test_clerk_writes_previews_and_issues_a_dispatch_without_javascript(client, 
     assert again.status_code == 303
     assert "không sửa được nữa" in client.get(edit_url).get_data(as_text=True)
     listing = client.get("/quan-tri/cong-van").get_data(as_text=True)
-    assert "Đã ban hành" in listing and clerk.full_name in listing
+    assert "Đã ban hành" in listing and clerk.full_name in listing and "V/v hưởng ứng" in listing
     word = client.get(f"{edit_url}.docx")
     assert word.status_code == 200 and word.data[:2] == b"PK"
 
@@ -140,7 +140,7 @@ def test_admin_edits_a_template_and_the_next_draft_uses_it(client, october):
     url = "/quan-tri/cong-van/mau/unit_report"
     page = client.get(url).get_data(as_text=True)
     assert "{don_vi}" in page and "{so_dang_ky}" in page
-    values = documents.template_fields("unit_report")
+    values = document_defaults.template_fields("unit_report")
     csrf = token(client, url)
     bad = client.post(url, data={**values, "body": "Có {so_nguoi} người.", "action": "save",
                                  "csrf_token": csrf})

@@ -14,7 +14,8 @@ from cdso.formatting import utcnow
 from cdso.models import Role, Unit
 from cdso.models.document import DOCUMENT_KINDS
 from cdso.office.routes import bp
-from cdso.services import document_fields, document_figures, documents, docx_export
+from cdso.services import (document_defaults, document_fields, document_figures, documents,
+                           docx_export)
 from cdso.services.contests import current_contest
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
@@ -38,7 +39,7 @@ def documents_list():
                                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
     return render_template("office/documents/list.html", rows=rows[:PAGE_SIZE], page=page,
                            has_next=len(rows) > PAGE_SIZE, kinds=DOCUMENT_KINDS,
-                           contest=current_contest())
+                           subject_line=documents.subject_line, contest=current_contest())
 
 
 def _new_page(kind: str = "", unit_id: str = "", error: str | None = None):
@@ -208,15 +209,15 @@ def document_templates():
 def document_template_edit(kind: str):
     if kind not in DOCUMENT_KINDS:
         abort(404)
-    values, errors = documents.template_fields(kind), {}
+    values, errors = document_defaults.template_fields(kind), {}
     if request.method == "POST":
         if request.form.get("action") == "reset":
-            documents.reset_template(kind, current_user, utcnow())
+            document_defaults.reset_template(kind, current_user, utcnow())
             db.session.commit()
             flash("Đã khôi phục mẫu gốc.")
             return htmx.redirect_to("office.document_template_edit", kind=kind)
         values = document_fields.read_fields(request.form)
-        errors = documents.save_template(kind, values, current_user, utcnow())
+        errors = document_defaults.save_template(kind, values, current_user, utcnow())
         if not errors:
             db.session.commit()
             flash("Đã lưu mẫu. Các bản nháp tạo từ nay dùng nội dung mới.")

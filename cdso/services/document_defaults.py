@@ -1,7 +1,8 @@
 """The default texts of each kind of document, modelled on the real dispatches in
 shared/seeds/ (003 for the city report, 000-002 for a unit's dispatches).
 
-They seed the DocumentTemplate table, which the city administrator edits. Every value is
+They seed the DocumentTemplate table, which the city administrator edits (the functions
+at the end of this file). Every value is
 a plain string: lists (recipients, "Nơi nhận", signing lines) one item a line; the body
 one paragraph a line, "- " starting a bullet and "# " a bold heading. Words in braces
 are placeholders (cdso.services.document_figures.PLACEHOLDERS): the names of the
@@ -9,6 +10,14 @@ contest and the unit are filled in when a draft is made, the figures whenever th
 document is shown, from the figures as of its moment.
 """
 from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from cdso.extensions import db
+from cdso.models import Account, DocumentTemplate
+from cdso.services import document_fields
 
 OBJECTIVE = (
     "“80% người dân trong độ tuổi trưởng thành có tri thức cơ bản về chuyển đổi số, có kỹ "
@@ -150,3 +159,38 @@ DEFAULT_FIELDS: dict[str, dict[str, str]] = {
         "appendix_title": UNIT_APPENDIX,
     },
 }
+
+
+def template_fields(kind: str) -> dict[str, str]:
+    """The kind's default texts: the administrator's version over the code defaults."""
+    row = db.session.scalar(select(DocumentTemplate).where(DocumentTemplate.kind == kind))
+    return {**DEFAULT_FIELDS[kind], **(row.fields if row else {})}
+
+
+def ensure_templates(now: dt.datetime) -> None:
+    """Seed the DocumentTemplate rows from the code defaults where absent. Flushes."""
+    existing = set(db.session.scalars(select(DocumentTemplate.kind)))
+    for kind, fields in DEFAULT_FIELDS.items():
+        if kind not in existing:
+            db.session.add(DocumentTemplate(kind=kind, fields=dict(fields), updated_at=now))
+    db.session.flush()
+
+
+def save_template(kind: str, fields: dict[str, str], account: Account,
+                  now: dt.datetime) -> dict[str, str]:
+    # Blank fields are allowed: a ward's signer, for one, is filled in each document.
+    errors = document_fields.check_fields(kind, fields, None, complete=False)
+    if errors:
+        return errors
+    ensure_templates(now)
+    row = db.session.scalar(select(DocumentTemplate).where(DocumentTemplate.kind == kind))
+    row.fields, row.updated_at, row.updated_by_id = dict(fields), now, account.id
+    db.session.flush()
+    return {}
+
+
+def reset_template(kind: str, account: Account, now: dt.datetime) -> None:
+    ensure_templates(now)
+    row = db.session.scalar(select(DocumentTemplate).where(DocumentTemplate.kind == kind))
+    row.fields, row.updated_at, row.updated_by_id = dict(DEFAULT_FIELDS[kind]), now, account.id
+    db.session.flush()

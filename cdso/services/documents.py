@@ -17,10 +17,10 @@ from sqlalchemy import Select, desc, false, select, update
 
 from cdso.extensions import db
 from cdso.formatting import datetime_short, local_to_utc, to_local
-from cdso.models import Account, Contest, Document, DocumentTemplate, Role, Unit
+from cdso.models import Account, Contest, Document, Role, Unit
 from cdso.models.document import DOCUMENT_KINDS
 from cdso.services import document_fields, document_figures, scope
-from cdso.services.document_defaults import DEFAULT_FIELDS
+from cdso.services.document_defaults import template_fields
 from cdso.services.pdf import render_pdf
 from cdso.services.stats import hour_of
 
@@ -95,43 +95,6 @@ def parse_moment(text: str, contest: Contest, now: dt.datetime) -> dt.datetime:
         raise Refusal(f"Thời điểm {moment_text(moment)} ở trước khi Cuộc thi mở "
                       f"({datetime_short(contest.opens_at)}): khi đó chưa có số liệu.")
     return moment
-
-
-# ---- templates of the texts (data the city administrator edits) --------------------------
-
-def template_fields(kind: str) -> dict[str, str]:
-    """The kind's default texts: the administrator's version over the code defaults."""
-    row = db.session.scalar(select(DocumentTemplate).where(DocumentTemplate.kind == kind))
-    return {**DEFAULT_FIELDS[kind], **(row.fields if row else {})}
-
-
-def ensure_templates(now: dt.datetime) -> None:
-    """Seed the DocumentTemplate rows from the code defaults where absent. Flushes."""
-    existing = set(db.session.scalars(select(DocumentTemplate.kind)))
-    for kind, fields in DEFAULT_FIELDS.items():
-        if kind not in existing:
-            db.session.add(DocumentTemplate(kind=kind, fields=dict(fields), updated_at=now))
-    db.session.flush()
-
-
-def save_template(kind: str, fields: dict[str, str], account: Account,
-                  now: dt.datetime) -> dict[str, str]:
-    # Blank fields are allowed: a ward's signer, for one, is filled in each document.
-    errors = document_fields.check_fields(kind, fields, None, complete=False)
-    if errors:
-        return errors
-    ensure_templates(now)
-    row = db.session.scalar(select(DocumentTemplate).where(DocumentTemplate.kind == kind))
-    row.fields, row.updated_at, row.updated_by_id = dict(fields), now, account.id
-    db.session.flush()
-    return {}
-
-
-def reset_template(kind: str, account: Account, now: dt.datetime) -> None:
-    ensure_templates(now)
-    row = db.session.scalar(select(DocumentTemplate).where(DocumentTemplate.kind == kind))
-    row.fields, row.updated_at, row.updated_by_id = dict(DEFAULT_FIELDS[kind]), now, account.id
-    db.session.flush()
 
 
 # ---- drafts -----------------------------------------------------------------------------
@@ -294,6 +257,15 @@ def preview_doc(document: Document, fields: dict, moment: str,
         snapshot = snapshot_for(document, document.as_of)
     return document_fields.build_doc(document.kind, fields, snapshot, to_local(now).date(),
                                      draft=True), errors
+
+
+def subject_line(document: Document) -> str:
+    """The subject as a list shows it: filled from the snapshot once issued; in a draft,
+    the figures (not taken yet) shown as "…"."""
+    subject = " ".join(document_fields.lines_of(document.fields.get("subject", "")))
+    if document.status == "issued":
+        return document_fields.fill(subject, document_figures.all_values(document.figures))
+    return document_fields.PLACEHOLDER.sub("…", subject)
 
 
 def pdf_bytes(doc: dict) -> bytes:
