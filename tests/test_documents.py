@@ -204,11 +204,15 @@ def test_clerk_writes_only_for_their_unit_and_never_the_city_report(october):
     db.session.rollback()
     assert db.session.scalar(select(func.count(Document.id))) == 0
     own = documents.new_document(clerk, october, "unit_urge", "", NOW)
-    by_city = documents.new_document(admin(), october, "unit_report", str(other.id), NOW)
+    assert own.as_of == dt.datetime(2025, 10, 22, 9)  # now, rounded down to the hour
+    city_admin = admin()
+    by_city = documents.new_document(city_admin, october, "unit_report", str(other.id), NOW)
+    assert documents.save_draft(by_city, by_city.fields, MOMENT, city_admin, NOW) == {}
+    assert documents.save_draft(own, own.fields, MOMENT, clerk, NOW) == {}
     city = documents.new_document(admin(), october, "city_progress", "", NOW)
     db.session.commit()
     assert own.fields["issuing_agency"] == "ỦY BAN NHÂN DÂN\nPHƯỜNG GIA VIÊN"
-    assert own.fields["place"] == "Gia Viên" and own.as_of == dt.datetime(2025, 10, 22, 9)
+    assert own.fields["place"] == "Gia Viên" and own.as_of == dt.datetime(2025, 10, 22, 8)
     assert "{so_dang_ky}" in own.fields["body"] and "{don_vi}" not in own.fields["body"]
     assert city.fields["signer"] == "Vũ Đại Thắng"
     assert documents.subject_line(city).startswith("V/v thông tin sơ bộ kết quả sau … ngày")
@@ -217,9 +221,10 @@ def test_clerk_writes_only_for_their_unit_and_never_the_city_report(october):
     for foreign in (by_city, city):
         with pytest.raises(NotFound):
             documents.document_or_404(clerk, foreign.id)
-    logged = db.session.scalars(select(AuditLog).where(
-        AuditLog.action == "document.create_for_unit")).all()
-    assert [(a.target_id, a.detail["unit_id"]) for a in logged] == [(by_city.id, other.id)]
+    logged = db.session.scalars(select(AuditLog).order_by(AuditLog.id)).all()
+    assert [(a.action, a.actor_id, a.target_id, a.detail["unit_id"]) for a in logged] == [
+        ("document.create_for_unit", city_admin.id, by_city.id, other.id),
+        ("document.edit_for_unit", city_admin.id, by_city.id, other.id)]
 
 
 def test_admin_edits_the_templates_and_the_last_signer_is_kept(october):
@@ -281,6 +286,6 @@ def test_issue_freezes_figures_and_refuses_what_is_incomplete(october, clock):
     assert copy.status == "draft" and copy.fields == document.fields
     assert "Tính đến 19h00 ngày 22/10/2025, toàn phường có 3 thí sinh đăng ký" in live
     with pytest.raises(documents.Refusal, match="đã ban hành"):
-        documents.save_draft(document, complete(document), MOMENT, NOW)
+        documents.save_draft(document, complete(document), MOMENT, clerk, NOW)
     with pytest.raises(documents.Refusal, match="đã ban hành"):
         documents.issue_document(document, complete(document), MOMENT, clerk, NOW)

@@ -42,12 +42,12 @@ def documents_list():
                            subject_line=documents.subject_line, contest=current_contest())
 
 
-def _new_page(kind: str = "", unit_id: str = "", error: str | None = None):
+def _new_page(kind: str = "", unit_id: str = "", errors: dict | None = None):
     units = []
     if current_user.role == Role.ADMIN.value:
         units = [(u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
     return render_template("office/documents/new.html", kinds=documents.kinds_for(current_user),
-                           kind=kind, unit_id=unit_id, units=units, error=error,
+                           kind=kind, unit_id=unit_id, units=units, errors=errors or {},
                            contest=current_contest())
 
 
@@ -63,7 +63,7 @@ def document_new():
                                           ip=request.remote_addr)
     except documents.Refusal as refusal:
         db.session.rollback()
-        return _new_page(kind, unit_id, str(refusal))
+        return _new_page(kind, unit_id, {refusal.field or "kind": str(refusal)})
     db.session.commit()
     return htmx.redirect_to("office.document_edit", document_id=document.id)
 
@@ -104,7 +104,8 @@ def document_edit(document_id: int):
     if request.form.get("action") == "preview":
         doc, problems = documents.preview_doc(document, fields, moment, now)
         return _edit_page(document, fields, moment, problems, doc)
-    errors = documents.save_draft(document, fields, moment, now)
+    errors = documents.save_draft(document, fields, moment, current_user, now,
+                                  ip=request.remote_addr)
     if errors:
         db.session.rollback()
         doc, problems = documents.preview_doc(document, fields, moment, now)
@@ -156,7 +157,7 @@ def document_issue(document_id: int):
 @writers
 def document_copy(document_id: int):
     document = documents.document_or_404(current_user, document_id)
-    copy = documents.copy_document(document, current_user, utcnow())
+    copy = documents.copy_document(document, current_user, utcnow(), ip=request.remote_addr)
     db.session.commit()
     flash("Đã tạo bản nháp mới từ văn bản cũ; số liệu lấy đến thời điểm hiện tại.")
     return htmx.redirect_to("office.document_edit", document_id=copy.id)
@@ -167,7 +168,7 @@ def document_copy(document_id: int):
 def document_delete(document_id: int):
     document = documents.document_or_404(current_user, document_id)
     try:
-        documents.delete_draft(document)
+        documents.delete_draft(document, current_user, ip=request.remote_addr)
     except documents.Refusal as refusal:
         db.session.rollback()
         flash(str(refusal), "error")

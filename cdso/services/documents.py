@@ -32,7 +32,24 @@ FILE_NAMES = {"city_progress": "bao-cao-tien-do", "unit_urge": "cong-van-don-doc
 
 
 class Refusal(ValueError):
-    """An action that cannot be done, with the message to show (nothing was written)."""
+    """An action that cannot be done, with the message to show (nothing was written) and
+    the form field it is about, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def on_behalf(account: Account, document: Document) -> bool:
+    """The city acting on a unit's document (recorded in the audit log)."""
+    return document.unit_id is not None and document.unit_id != account.unit_id
+
+
+def _log_on_behalf(account: Account, document: Document, action: str,
+                   ip: str | None) -> None:
+    if on_behalf(account, document):
+        scope.log_access(account, action, target_type="document", target_id=document.id,
+                         detail={"kind": document.kind, "unit_id": document.unit_id}, ip=ip)
 
 
 # ---- who may write what ----------------------------------------------------------------
@@ -120,11 +137,11 @@ def _unit_for(account: Account, kind: str, unit_id: str) -> Unit | None:
     if account.role != Role.ADMIN.value:
         own = db.session.get(Unit, account.unit_id)
         if unit_id and unit_id != str(own.id):
-            raise Refusal(f"Bạn chỉ soạn được văn bản của {own.name}.")
+            raise Refusal(f"Bạn chỉ soạn được văn bản của {own.name}.", "unit_id")
         return own
     unit = db.session.get(Unit, int(unit_id)) if unit_id.isdigit() else None
     if unit is None:
-        raise Refusal("Xin chọn xã, phường, đặc khu ban hành văn bản.")
+        raise Refusal("Xin chọn xã, phường, đặc khu ban hành văn bản.", "unit_id")
     return unit
 
 
@@ -133,10 +150,11 @@ def new_document(account: Account, contest: Contest, kind: str, unit_id: str,
     """A draft of `kind`, every field prefilled. Refusal if the account may not write it."""
     allowed = kinds_for(account)
     if kind not in DOCUMENT_KINDS:
-        raise Refusal("Xin chọn loại văn bản.")
+        raise Refusal("Xin chọn loại văn bản.", "kind")
     if kind not in allowed:
         raise Refusal("Chỉ Sở Khoa học và Công nghệ ban hành báo cáo tiến độ toàn thành phố."
-                      if kind == CITY_KIND else "Tài khoản này không soạn được loại văn bản này.")
+                      if kind == CITY_KIND else "Tài khoản này không soạn được loại văn bản này.",
+                      "kind")
     if now < contest.opens_at:
         raise Refusal("Cuộc thi chưa mở nên chưa có số liệu để đưa vào văn bản.")
     unit = _unit_for(account, kind, (unit_id or "").strip())
@@ -146,10 +164,7 @@ def new_document(account: Account, contest: Contest, kind: str, unit_id: str,
                         created_by_id=account.id, created_at=now)
     db.session.add(document)
     db.session.flush()
-    if unit is not None and account.unit_id != unit.id:
-        scope.log_access(account, "document.create_for_unit", target_type="document",
-                         target_id=document.id, detail={"kind": kind, "unit_id": unit.id},
-                         ip=ip)
+    _log_on_behalf(account, document, "document.create_for_unit", ip)
     return document
 
 
@@ -182,8 +197,8 @@ def _editable(document: Document) -> None:
                       "từ văn bản này.")
 
 
-def save_draft(document: Document, fields: dict, moment: str,
-               now: dt.datetime) -> dict[str, str]:
+def save_draft(document: Document, fields: dict, moment: str, account: Account,
+               now: dt.datetime, ip: str | None = None) -> dict[str, str]:
     """Keep what was typed (blank required fields allowed in a draft). Flushes."""
     _editable(document)
     as_of, _snapshot, errors = check_draft(document, fields, moment, now, complete=False)
@@ -191,6 +206,7 @@ def save_draft(document: Document, fields: dict, moment: str,
         return errors
     document.fields, document.as_of = dict(fields), as_of
     db.session.flush()
+    _log_on_behalf(account, document, "document.edit_for_unit", ip)
     return {}
 
 
@@ -215,12 +231,12 @@ def issue_document(document: Document, fields: dict, moment: str, account: Accou
     scope.log_access(account, "document.issue", target_type="document", target_id=document.id,
                      detail={"kind": document.kind, "unit_id": document.unit_id,
                              "as_of": as_of.isoformat(), "pdf_sha256": sha,
-                             "on_behalf": document.unit_id is not None
-                             and document.unit_id != account.unit_id}, ip=ip)
+                             "on_behalf": on_behalf(account, document)}, ip=ip)
     return {}
 
 
-def copy_document(document: Document, account: Account, now: dt.datetime) -> Document:
+def copy_document(document: Document, account: Account, now: dt.datetime,
+                  ip: str | None = None) -> Document:
     """A new draft with the same texts: how an issued document gets a new version."""
     copy = Document(contest_id=document.contest_id, unit_id=document.unit_id,
                     kind=document.kind, status="draft",
@@ -228,11 +244,13 @@ def copy_document(document: Document, account: Account, now: dt.datetime) -> Doc
                     fields=dict(document.fields), created_by_id=account.id, created_at=now)
     db.session.add(copy)
     db.session.flush()
+    _log_on_behalf(account, copy, "document.create_for_unit", ip)
     return copy
 
 
-def delete_draft(document: Document) -> None:
+def delete_draft(document: Document, account: Account, ip: str | None = None) -> None:
     _editable(document)
+    _log_on_behalf(account, document, "document.delete_for_unit", ip)
     db.session.delete(document)
     db.session.flush()
 
