@@ -47,16 +47,19 @@ def _para(container, text: str = "", size: float = 14, *, bold=False, italic=Fal
 
 def _rule(cell, width_mm: float, column_mm: float) -> None:
     """A short solid rule centred in the column: an empty paragraph's bottom border,
-    as wide as `width_mm` thanks to equal indents."""
-    paragraph = _para(cell, "", 2, align=CENTER)
-    indent = Mm(max(0.0, (column_mm - width_mm) / 2))
-    paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = indent
+    as wide as `width_mm` thanks to equal indents. The border goes into the paragraph
+    properties first, so that the schema's element order holds (Word checks it)."""
+    paragraph = cell.add_paragraph()
     borders = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
     for key, value in (("val", "single"), ("sz", "6"), ("space", "1"), ("color", "000000")):
         bottom.set(qn(f"w:{key}"), value)
     borders.append(bottom)
     paragraph._p.get_or_add_pPr().append(borders)
+    fmt = paragraph.paragraph_format
+    fmt.space_after = fmt.space_before = Pt(0)
+    fmt.line_spacing = Pt(3)
+    fmt.left_indent = fmt.right_indent = Mm(max(0.0, (column_mm - width_mm) / 2))
 
 
 def _layout_table(document, rows: int, widths_mm: tuple[float, float]):
@@ -169,10 +172,10 @@ def _page_numbers(section) -> None:
     section.different_first_page_header_footer = True
     paragraph = section.header.paragraphs[0]
     paragraph.alignment = CENTER
-    run = _run(paragraph, "", 13)
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
-    run._r.append(field)
+    field.append(_run(paragraph, "2", 13)._r)  # the run moves inside the field
+    paragraph._p.append(field)
     section.header_distance = Mm(10)
 
 
