@@ -264,6 +264,10 @@ def test_issue_freezes_figures_and_refuses_what_is_incomplete(october, clock):
     errors = documents.issue_document(document, complete(document), "23/10/2025 08:00",
                                       clerk, NOW)
     assert "còn ở tương lai" in errors["as_of"]
+    errors = documents.issue_document(document, complete(document, date="21/10/2025"),
+                                      MOMENT, clerk, NOW)
+    assert errors == {"date": "Ngày ban hành 21/10/2025 ở trước thời điểm lấy số liệu "
+                              "(22/10/2025 15:00)."}
     db.session.rollback()
     assert document.status == "draft" and document.figures is None
     assert db.session.scalar(select(func.count(AuditLog.id))) == 0

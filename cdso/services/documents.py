@@ -187,8 +187,13 @@ def check_draft(document: Document, fields: dict, moment: str, now: dt.datetime,
         return None, None, {"as_of": str(refusal), **errors}
     snapshot = snapshot_for(document, as_of)
     values = document_figures.all_values(snapshot)
-    return as_of, snapshot, document_fields.check_fields(document.kind, fields, values,
-                                                         complete=complete)
+    errors = document_fields.check_fields(document.kind, fields, values, complete=complete)
+    if "date" not in errors and fields.get("date"):
+        date = document_fields.parse_date(fields["date"])
+        if date < to_local(as_of).date():
+            errors["date"] = (f"Ngày ban hành {fields['date']} ở trước thời điểm lấy số liệu "
+                              f"({moment_text(as_of)}).")
+    return as_of, snapshot, errors
 
 
 def _editable(document: Document) -> None:
