@@ -12,7 +12,7 @@ from sqlalchemy import select
 from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.models import Attempt, AttemptQuestion, Question, Role
-from cdso.services import stats
+from cdso.services import registration, stats
 from tests import factories
 from tests.test_quiz_support import (HTMX, answer_key, browser, choices_on, fresh, login,
                                      participant_client, start, token)
@@ -220,3 +220,19 @@ def test_a_finished_attempt_takes_no_more_answers_and_finishing_twice_is_one_sco
     attempt = db.session.get(Attempt, attempt_id)
     assert attempt.score == 0 and attempt.finished_by == "participant"
     assert stats.city_figures(contest.id, utcnow()).total.attempts == 1
+
+
+def test_a_resident_of_an_earlier_edition_joins_the_new_one(app, contest):
+    client, account = participant_client(app, contest, group="hoc_sinh")
+    contest.is_current, contest.slug = False, "cdso-truoc"
+    db.session.commit()
+    edition = factories.make_contest()
+    home = client.get("/thi").get_data(as_text=True)
+    assert "Bạn chưa tham gia Cuộc thi" in home
+    response = client.post("/thi/tham-gia", data={"csrf_token": token(client, "/thi")})
+    assert response.headers["Location"] == "/thi"
+    assert "Bắt đầu làm bài" in client.get("/thi").get_data(as_text=True)
+    fresh()
+    joined = registration.registration_of(account, edition)
+    assert joined.group == "hoc_sinh" and joined.unit_id == factories.unit().id
+    assert stats.city_figures(edition.id, utcnow()).total.registered == 1

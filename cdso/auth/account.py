@@ -1,7 +1,7 @@
 """A person's own account: their data, its download, and changing the password."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from cdso.auth.routes import bp
@@ -49,8 +49,11 @@ def change_password():
         db.session.rollback()
         return render_template("auth/change_password.html", errors=errors), 422
     account = current_user._get_current_object()
+    was_forced = request.form.get("forced") == "1"
     db.session.commit()
     start_session(account)  # this session goes on with the new version; the others end
     flash("Đã đổi mật khẩu. Các thiết bị khác đang đăng nhập tài khoản này đã được đăng xuất.",
           "success")
-    return redirect(home_url(account) if account.is_official else "/tai-khoan", code=303)
+    if account.is_official or was_forced:
+        return redirect(home_url(account), code=303)
+    return redirect(url_for("auth.my_account"), code=303)
