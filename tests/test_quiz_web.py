@@ -191,7 +191,9 @@ def test_bad_answers_get_a_message_and_save_nothing(app, contest):
         assert "Câu 1/20" in html
     assert client.post(f"/thi/{attempt_id}/cau/1", data={"csrf_token": csrf, "choice": "x1"}
                        ).status_code == 422
-    assert client.get(f"/thi/{attempt_id}/cau/21").status_code == 404
+    missing = client.get(f"/thi/{attempt_id}/cau/21")
+    assert missing.status_code == 404
+    assert "không có câu số 21" in missing.get_data(as_text=True)
     assert client.post(f"/thi/{attempt_id}/cau/0", data={"csrf_token": csrf}).status_code == 404
     bad = client.post(f"/thi/{attempt_id}/du-doan", data={"csrf_token": csrf, "prediction": "nhiều"})
     assert bad.status_code == 422 and 'value="nhiều"' in bad.get_data(as_text=True)

@@ -15,6 +15,7 @@ from cdso.models import Attempt, Contest
 from cdso.quiz.routes import bp
 from cdso.services import quiz, quiz_review
 from cdso.web.decorators import participant_required
+from cdso.web.errors import render_error
 from cdso.web.htmx import is_htmx, redirect_to
 
 STEP_PAGES = {"question": "quiz/step.html", "prediction": "quiz/prediction.html",
@@ -91,6 +92,11 @@ def _after_post(sheet: quiz.Sheet, current: int):
     return redirect(url, code=303)
 
 
+def _no_such_question(count: int, position: int):
+    return render_error(404, f"Bài thi của bạn không có câu số {position}: bài gồm các câu "
+                             f"từ 1 đến {count}.")
+
+
 @bp.get("/thi/<int:attempt_id>")
 @participant_required
 def resume(attempt_id: int):
@@ -113,12 +119,14 @@ def question(attempt_id: int, position: int):
     if request.method == "GET":
         sheet = _sheet(attempt_id)
         if sheet.slot(position) is None:
-            abort(404)
+            return _no_such_question(sheet.count, position)
         return _closed(sheet, now) or _render(sheet, "question", position, partial=is_htmx())
     raw = request.form.get("choice", "").strip()
     choice_id = int(raw) if raw.isdigit() and len(raw) < 10 else (-1 if raw else None)
     try:
         sheet = quiz.save_answer(attempt_id, current_user.id, position, choice_id, now)
+    except quiz.QuestionNotInAttempt:
+        return _no_such_question(_sheet(attempt_id).count, position)
     except quiz.AttemptNotFound:
         abort(404)
     except (quiz.AttemptFinished, quiz.AttemptExpired) as refused:

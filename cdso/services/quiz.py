@@ -41,6 +41,10 @@ class AttemptNotFound(LookupError):
     """No such attempt for this account (a forged or someone else's id): answer 404."""
 
 
+class QuestionNotInAttempt(AttemptNotFound):
+    """The participant's own attempt has no question at that position."""
+
+
 class AttemptFinished(QuizRefused):
     pass
 
@@ -222,7 +226,7 @@ def save_answer(attempt_id: int, account_id: int, position: int, choice_id: int 
     sheet = load_sheet(attempt_id, account_id, lock=True)
     slot = sheet.slot(position)
     if slot is None:
-        raise AttemptNotFound(attempt_id)
+        raise QuestionNotInAttempt(position)
     _check_writable(sheet, now)
     if choice_id is None:
         return sheet
