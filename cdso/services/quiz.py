@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import false, func, insert, select
@@ -24,8 +23,9 @@ from sqlalchemy.exc import IntegrityError
 from cdso.extensions import db
 from cdso.formatting import clock, datetime_short, utcnow
 from cdso.models import (Account, Attempt, AttemptQuestion, AttemptStatus, Choice, Contest,
-                         Question, QuestionStatus, Registration, TopicQuota)
+                         Registration)
 from cdso.services import stats
+from cdso.services.quiz_draw import draw_questions
 
 GRACE = dt.timedelta(seconds=10)
 MAX_PREDICTION = 100_000_000
@@ -131,39 +131,7 @@ def _check_writable(sheet: Sheet, now: dt.datetime) -> None:
             "đó nên không được tính; bài thi đã được nộp với các câu trả lời đã lưu trước đó.")
 
 
-# --- drawing and starting ---------------------------------------------------------------
-
-def draw_questions(contest: Contest, rng: random.Random) -> list[tuple[int, list[int]]]:
-    """Active questions at random within the topic quotas (the rest from any topic), each
-    with its choices in a new random order."""
-    by_topic: dict[int, list[int]] = defaultdict(list)
-    for question_id, topic_id in db.session.execute(
-            select(Question.id, Question.topic_id).where(
-                Question.status == QuestionStatus.ACTIVE.value).order_by(Question.id)):
-        by_topic[topic_id].append(question_id)
-    wanted = contest.questions_per_attempt
-    picked: list[int] = []
-    for topic_id, count in db.session.execute(
-            select(TopicQuota.topic_id, TopicQuota.count).where(
-                TopicQuota.contest_id == contest.id).order_by(TopicQuota.topic_id)):
-        pool = by_topic.get(topic_id, [])
-        picked += rng.sample(pool, min(count, len(pool)))
-    rng.shuffle(picked)
-    picked = picked[:wanted]
-    if len(picked) < wanted:
-        chosen = set(picked)
-        rest = [q for pool in by_topic.values() for q in pool if q not in chosen]
-        picked += rng.sample(rest, min(wanted - len(picked), len(rest)))
-        rng.shuffle(picked)
-    choices: dict[int, list[int]] = defaultdict(list)
-    for question_id, choice_id in db.session.execute(
-            select(Choice.question_id, Choice.id).where(Choice.question_id.in_(picked))
-            .order_by(Choice.id)):
-        choices[question_id].append(choice_id)
-    for ids in choices.values():
-        rng.shuffle(ids)
-    return [(question_id, choices[question_id]) for question_id in picked]
-
+# --- starting -----------------------------------------------------------------------------
 
 def open_attempt(registration_id: int) -> Attempt | None:
     return db.session.scalars(select(Attempt).where(
