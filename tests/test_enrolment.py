@@ -94,7 +94,8 @@ def test_downloadable_template_has_the_columns_and_reads_back(app):
     book = load_workbook(io.BytesIO(data))
     assert [c.value for c in book["Danh sách"][1]][:4] == ["Họ và tên *", "Ngày sinh *",
                                                             "Giới tính *", "Số điện thoại *"]
-    assert book["Danh sách"].column_dimensions["D"].number_format == "@"  # phones keep their leading 0
+    # Phones typed into the sheet keep their leading 0.
+    assert book["Danh sách"].column_dimensions["D"].number_format == "@"
     assert "Hướng dẫn" in book.sheetnames
     with pytest.raises(TableError, match="chưa có người nào"):
         tabular.read_table("mau.xlsx", data, enrolment.COLUMNS)

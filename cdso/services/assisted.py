@@ -206,7 +206,8 @@ def check_reset(resident: Account, typed: ResetRequest) -> dict[str, str]:
     if resident.cccd and "".join(typed.cccd.split()) != resident.cccd:
         errors["cccd"] = "Số CCCD không khớp với tài khoản. Không đặt lại được."
     if len(" ".join(typed.reason.split())) < 10:
-        errors["reason"] = "Xin ghi rõ lý do (ít nhất 10 ký tự), ví dụ «Quên mật khẩu, đến nhờ tại nhà văn hoá»."
+        errors["reason"] = ("Xin ghi rõ lý do (ít nhất 10 ký tự), ví dụ «Quên mật khẩu, đến "
+                            "nhờ tại nhà văn hoá».")
     elif len(typed.reason) > 500:
         errors["reason"] = "Lý do dài quá 500 ký tự."
     if typed.new_password or typed.new_password2:

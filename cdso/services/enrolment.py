@@ -16,7 +16,7 @@ from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.models import Account, ImportBatch, Organisation, Registration, Role, Unit
 from cdso.services import assisted, registration, tabular
-from cdso.services.registration import NewParticipant, create_participant
+from cdso.services.registration import NewParticipant, create_participants
 from cdso.services.tabular import Column, RowError
 from cdso.services.units import tone_key
 
@@ -99,7 +99,8 @@ def _organisation(text: str, scope: EnrolmentScope) -> tuple[Organisation | None
         return found, None
     names = ", ".join(o.name for o in list(scope.organisations.values())[:6])
     known = f" Các tên đã có: {names}." if names else ""
-    return None, f"Không có «{text}» trong các tổ dân phố, trường, cơ quan của {scope.unit.name}.{known}"
+    return None, (f"Không có «{text}» trong các tổ dân phố, trường, cơ quan của "
+                  f"{scope.unit.name}.{known}")
 
 
 def check_members(rows: list[tuple[int, dict]], contest, scope: EnrolmentScope,
@@ -113,20 +114,19 @@ def check_members(rows: list[tuple[int, dict]], contest, scope: EnrolmentScope,
     for number, row in rows:
         error = RowError(number, row.get("Họ và tên") or row.get("Số điện thoại") or "")
         values: dict = {}
-        tabular.clean_into(values, error, "full_name", registration.clean_full_name, row.get("Họ và tên"))
-        tabular.clean_into(values, error, "birth_date", registration.clean_birth_date,
-                          row.get("Ngày sinh"), contest, today)
-        tabular.clean_into(values, error, "gender", tabular.clean_gender_text,
-                          row.get("Giới tính"))
-        tabular.clean_into(values, error, "phone", registration.clean_phone,
-                          row.get("Số điện thoại"))
-        tabular.clean_into(values, error, "cccd", registration.clean_cccd, row.get("Số CCCD"),
-                          contest.cccd_required)
+        clean = tabular.clean_into
+        clean(values, error, "full_name", registration.clean_full_name, row.get("Họ và tên"))
+        clean(values, error, "birth_date", registration.clean_birth_date, row.get("Ngày sinh"),
+              contest, today)
+        clean(values, error, "gender", tabular.clean_gender_text, row.get("Giới tính"))
+        clean(values, error, "phone", registration.clean_phone, row.get("Số điện thoại"))
+        clean(values, error, "cccd", registration.clean_cccd, row.get("Số CCCD"),
+              contest.cccd_required)
         organisation, problem = _organisation(row.get("Tổ dân phố, trường, cơ quan", ""), scope)
         if problem:
             error.messages.append(problem)
-        tabular.clean_into(values, error, "group", tabular.clean_group_text,
-                          row.get("Đối tượng"), organisation)
+        clean(values, error, "group", tabular.clean_group_text, row.get("Đối tượng"),
+              organisation)
         unit_id, problem = units.resolve(row.get("Xã, phường", ""), row.get("Xã, phường cũ", ""),
                                          row.get("Quận, huyện cũ", ""), default=scope.unit)
         if problem:
@@ -175,10 +175,8 @@ def enrol_members(report: EnrolmentReport, contest, actor: Account, *, filename:
                         created_at=utcnow())
     db.session.add(batch)
     db.session.flush()
-    for enrollee in report.people:
-        create_participant(contest, enrollee.person, created_by=actor,
-                           import_batch_id=batch.id, must_change_password=True,
-                           password_hash=assisted.NO_PASSWORD)
+    create_participants(contest, [e.person for e in report.people], created_by=actor,
+                        import_batch_id=batch.id, password_hash=assisted.NO_PASSWORD)
     assisted.log_action(actor, "members.enrol", target_type="import_batch",
                         target_id=batch.id, ip=ip,
                         detail={"filename": filename, "count": len(report.people)})

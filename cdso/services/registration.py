@@ -169,6 +169,39 @@ def create_participant(contest: Contest, person: NewParticipant, *,
     return registration
 
 
+def create_participants(contest: Contest, people: list[NewParticipant], *, created_by: Account,
+                        import_batch_id: int | None, password_hash: str,
+                        must_change_password: bool = True) -> list[int]:
+    """create_participant for a whole list (bulk enrolment, imports): the same accounts and
+    registrations, written with multi-row INSERTs and counted with one upsert per (unit,
+    organisation, group), so that a school's 1,500 pupils take seconds. Returns the new
+    account ids in the order of `people`. Flushes, never commits; a duplicate phone or
+    CCCD fails the whole list."""
+    from collections import Counter
+
+    from sqlalchemy import insert
+
+    if not people:
+        return []
+    now = utcnow()
+    accounts = [dict(
+        login=p.phone, role=Role.PARTICIPANT.value, full_name=p.full_name,
+        birth_date=p.birth_date, gender=p.gender, phone=p.phone, cccd=p.cccd,
+        unit_id=p.unit_id, organisation_id=p.organisation_id, consent_at=now,
+        consent_version=CONSENT_VERSION, created_by_id=created_by.id, created_at=now,
+        must_change_password=must_change_password, password_hash=password_hash,
+        session_version=1, is_active_account=True, is_organiser=False) for p in people]
+    ids = list(db.session.scalars(
+        insert(Account).returning(Account.id, sort_by_parameter_order=True), accounts))
+    db.session.execute(insert(Registration), [dict(
+        contest_id=contest.id, account_id=account_id, unit_id=p.unit_id,
+        organisation_id=p.organisation_id, group=p.group, import_batch_id=import_batch_id,
+        created_at=now) for account_id, p in zip(ids, people, strict=True)])
+    stats.record_registrations(contest.id, now, Counter(
+        (p.unit_id, p.organisation_id, p.group) for p in people))
+    return ids
+
+
 def registration_of(account: Account, contest: Contest) -> Registration | None:
     return db.session.scalar(select(Registration).where(
         Registration.account_id == account.id, Registration.contest_id == contest.id))

@@ -20,7 +20,7 @@ from cdso.formatting import local_to_utc, to_local
 from cdso.models import (Account, Attempt, AttemptStatus, ImportBatch, Registration, Role,
                          Unit)
 from cdso.services import assisted, registration, stats, tabular
-from cdso.services.registration import Invalid, NewParticipant, create_participant
+from cdso.services.registration import Invalid, NewParticipant, create_participants
 from cdso.services.tabular import Column, RowError
 from cdso.services.units import tone_key
 
@@ -79,7 +79,8 @@ class ResultsReport:
 
 
 def row_key(contest_id: int, phone: str, day: dt.date, score: int, prediction: int | None) -> str:
-    text = f"{contest_id}|{phone}|{day.isoformat()}|{score}|{'' if prediction is None else prediction}"
+    guess = "" if prediction is None else prediction
+    text = f"{contest_id}|{phone}|{day.isoformat()}|{score}|{guess}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -262,6 +263,7 @@ def import_results(report: ResultsReport, contest, actor: Account, *, source: st
         select(Attempt.registration_id, func.max(Attempt.number))
         .where(Attempt.registration_id.in_([r.id for r in registrations.values()]))
         .group_by(Attempt.registration_id)).all())
+    created = []
     for row in report.rows:
         reg = registrations[row.phone]
         numbers[reg.id] = numbers.get(reg.id, 0) + 1
@@ -274,8 +276,9 @@ def import_results(report: ResultsReport, contest, actor: Account, *, source: st
             prediction=row.prediction, source="import", import_batch_id=batch.id,
             external_ref=row.external_ref)
         db.session.add(attempt)
-        db.session.flush()
-        stats.record_finished_attempt(reg, attempt, recorded_at=now)
+        created.append((reg, attempt))
+    db.session.flush()  # one batched INSERT for every attempt
+    stats.record_finished_attempts(created, recorded_at=now)
     assisted.log_action(actor, "results.import", target_type="import_batch", target_id=batch.id,
                         ip=ip, detail={"filename": filename, "source": source,
                                        "attempts": len(report.rows),
@@ -285,25 +288,33 @@ def import_results(report: ResultsReport, contest, actor: Account, *, source: st
 
 def _registrations_for(rows: list[ResultRow], contest, actor: Account,
                        batch: ImportBatch) -> dict[str, Registration]:
-    """Each row's registration in the contest, creating the account (without a password)
-    or the registration when missing."""
+    """Each row's registration in the contest, creating the accounts (without a password,
+    all in one go) or the registration when missing."""
     phones = sorted({r.phone for r in rows})
     accounts = {a.phone: a for a in db.session.scalars(select(Account).where(
         Account.phone.in_(phones)))}
     found = {reg.account.phone: reg for reg in db.session.scalars(
         select(Registration).join(Account, Account.id == Registration.account_id)
         .where(Registration.contest_id == contest.id, Account.phone.in_(phones)))}
+    newcomers = {}
+    for row in rows:
+        if row.phone not in found and row.phone not in accounts:
+            newcomers.setdefault(row.phone, NewParticipant(
+                full_name=row.full_name, birth_date=row.birth_date, gender=row.gender,
+                phone=row.phone, cccd=None, unit_id=row.unit_id, organisation_id=None,
+                group=row.group, password=""))
+    ids = create_participants(contest, list(newcomers.values()), created_by=actor,
+                              import_batch_id=batch.id, password_hash=assisted.NO_PASSWORD)
+    if ids:
+        query = (select(Registration, Account.phone)
+                 .join(Account, Account.id == Registration.account_id)
+                 .where(Registration.contest_id == contest.id, Registration.account_id.in_(ids)))
+        for reg, phone in db.session.execute(query):
+            found[phone] = reg
     for row in rows:
         if row.phone in found:
             continue
-        account = accounts.get(row.phone)
-        if account is None:
-            found[row.phone] = create_participant(contest, NewParticipant(
-                full_name=row.full_name, birth_date=row.birth_date, gender=row.gender,
-                phone=row.phone, cccd=None, unit_id=row.unit_id, organisation_id=None,
-                group=row.group, password=""), created_by=actor, import_batch_id=batch.id,
-                must_change_password=True, password_hash=assisted.NO_PASSWORD)
-            continue
+        account = accounts[row.phone]  # registered in an earlier edition only
         reg = Registration(contest_id=contest.id, account_id=account.id, unit_id=row.unit_id,
                            group=row.group, import_batch_id=batch.id, created_at=batch.created_at)
         db.session.add(reg)

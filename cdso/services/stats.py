@@ -51,6 +51,14 @@ def record_registration(registration: Registration) -> None:
           registration.organisation_id, registration.group, registered=1)
 
 
+def record_registrations(contest_id: int, moment: dt.datetime,
+                         counts: dict[tuple[int, int | None, str], int]) -> None:
+    """Count many registrations made at one moment (a bulk enrolment): one upsert per
+    (unit, organisation, group) instead of one per person."""
+    for (unit_id, organisation_id, group), count in counts.items():
+        _bump(contest_id, moment, unit_id, organisation_id, group, registered=count)
+
+
 def record_finished_attempt(registration: Registration, attempt: Attempt,
                             recorded_at: dt.datetime) -> None:
     """Count a submitted attempt, and the person as finished if it is their first.
@@ -66,6 +74,37 @@ def record_finished_attempt(registration: Registration, attempt: Attempt,
     _bump(registration.contest_id, recorded_at, registration.unit_id,
           registration.organisation_id, registration.group,
           attempts=1, finished=1 if first else 0, imported_attempts=imported)
+
+
+def record_finished_attempts(finished: list[tuple[Registration, Attempt]],
+                             recorded_at: dt.datetime) -> None:
+    """record_finished_attempt for many attempts recorded at one moment (an import of
+    results): one UPDATE for the people's first finish, one upsert per (unit,
+    organisation, group)."""
+    from collections import Counter
+
+    if not finished:
+        return
+    registrations = {registration.id: registration for registration, _ in finished}
+    first = set(db.session.scalars(
+        Registration.__table__.update()
+        .where(Registration.id.in_(list(registrations)),
+               Registration.first_finished_at.is_(None))
+        .values(first_finished_at=recorded_at).returning(Registration.id)))
+    counts: dict[tuple, Counter] = {}
+
+    def slot(registration: Registration) -> Counter:
+        return counts.setdefault((registration.contest_id, registration.unit_id,
+                                  registration.organisation_id, registration.group), Counter())
+
+    for registration, attempt in finished:
+        slot(registration)["attempts"] += 1
+        if attempt.source != "online":
+            slot(registration)["imported_attempts"] += 1
+    for registration_id in first:
+        slot(registrations[registration_id])["finished"] += 1
+    for (contest_id, unit_id, organisation_id, group), count in counts.items():
+        _bump(contest_id, recorded_at, unit_id, organisation_id, group, **count)
 
 
 def record_unregistration(registration: Registration) -> None:

@@ -223,7 +223,8 @@ def open_upload(token: str, account_id: int, secret: str, salt: str) -> tuple[st
             raise BadData("another account")
         return payload["f"], base64.b64decode(payload["d"], validate=True)
     except (BadData, KeyError, TypeError, binascii.Error):
-        raise TableError("Bản xem trước đã hết hạn hoặc không hợp lệ. Xin tải tệp lên lại.") from None
+        raise TableError("Bản xem trước đã hết hạn hoặc không hợp lệ. "
+                         "Xin tải tệp lên lại.") from None
 
 
 # Cells of people lists (bulk enrolment, results import): the registration rules, plus
