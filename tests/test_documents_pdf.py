@@ -171,6 +171,8 @@ def test_issued_pdf_is_byte_identical_a_month_later(client, october, clock):
     later = client.get(f"/quan-tri/cong-van/{document.id}.pdf")
     assert later.data == first.data
     assert hashlib.sha256(later.data).hexdigest() == document.pdf_sha256
+    created = PdfReader(io.BytesIO(later.data)).metadata.creation_date  # the issue moment
+    assert created.astimezone(UTC).replace(tzinfo=None) == document.issued_at == NOW
     with pdfplumber.open(io.BytesIO(later.data)) as reader:
         text = norm(" ".join(p.extract_text() for p in reader.pages))
     assert "Tính đến 15h00 ngày 22/10/2025, phường Gia Viên có 1 thí sinh đăng ký" in text

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from fontTools.ttLib import TTFont
 
-from cdso.formatting import date_long
+from cdso.formatting import date_long, to_local
 from cdso.services import document_figures
 from cdso.services.pdf import STATIC_DIR
 
@@ -227,9 +227,10 @@ def body_paragraphs(text: str) -> list[dict]:
 
 
 def build_doc(kind: str, fields: dict[str, str], snapshot: dict, reference: dt.date,
-              *, draft: bool = False) -> dict:
+              *, draft: bool = False, issued_at: dt.datetime | None = None) -> dict:
     """The `doc` dict of templates/pdf/dispatch.html, from the fields and a snapshot only.
-    `reference` gives the month and year printed when the day is left blank."""
+    `reference` gives the month and year printed when the day is left blank; `issued_at`
+    becomes the PDF's creation date (a stored moment: the bytes never change)."""
     values = document_figures.all_values(snapshot)
     text = {name: fill(fields.get(name, ""), values) for name in FIELD_NAMES}
     number, symbol = text["number"], text["symbol"]
@@ -264,4 +265,5 @@ def build_doc(kind: str, fields: dict[str, str], snapshot: dict, reference: dt.d
         "signing_lines": [line.upper() for line in lines_of(text["signing_lines"])],
         "signer": text["signer"],
         "as_of": values["thoi_diem"],
+        "created": to_local(issued_at).isoformat() if issued_at else None,
     }

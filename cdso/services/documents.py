@@ -223,7 +223,8 @@ def issue_document(document: Document, fields: dict, moment: str, account: Accou
     as_of, snapshot, errors = check_draft(document, fields, moment, now, complete=True)
     if errors:
         return errors
-    doc = document_fields.build_doc(document.kind, fields, snapshot, to_local(now).date())
+    doc = document_fields.build_doc(document.kind, fields, snapshot, to_local(now).date(),
+                                    issued_at=now)
     sha = hashlib.sha256(pdf_bytes(doc)).hexdigest()
     done = db.session.execute(
         update(Document).where(Document.id == document.id, Document.status == "draft")
@@ -266,7 +267,8 @@ def doc_of(document: Document, now: dt.datetime) -> dict:
     """An issued document from its stored snapshot; a draft from live figures."""
     if document.status == "issued":
         return document_fields.build_doc(document.kind, document.fields, document.figures,
-                                         to_local(document.issued_at).date())
+                                         to_local(document.issued_at).date(),
+                                         issued_at=document.issued_at)
     return document_fields.build_doc(document.kind, document.fields,
                                      snapshot_for(document, document.as_of),
                                      to_local(now).date(), draft=True)
