@@ -117,8 +117,8 @@ def compute(contest: Contest, round_: Round | None, kind: str, prizes: dict[str,
     start, end = window(contest, round_)
     as_of = min(now, end)
     run = RankingRun(contest_id=contest.id, round_id=round_id, round=round_, kind=kind,
-                     window_start=start,
-                     window_end=end, computed_at=now, computed_by_id=actor_id)
+                     window_start=start, window_end=end, computed_at=now,
+                     computed_by_id=actor_id)
     if kind == "individual":
         run.truth_value = truth_value(contest, as_of)
         rows = _individual_rows(contest, round_, run.truth_value, start, end,
@@ -153,37 +153,46 @@ def _prior_winners(contest: Contest, round_: Round | None):
 
 def _individual_rows(contest: Contest, round_: Round | None, truth: int,
                      start: dt.datetime, end: dt.datetime, limit: int) -> list[dict]:
+    """The first `limit` people in ranking order, each with their best attempt.
+
+    Finished attempts are read in ranking order with a LIMIT (a bounded top-N sort in one
+    pass over the window, no sort of millions of rows); a person's first row is their best
+    attempt, later rows of the same person are skipped. If people with several attempts
+    fill the batch, a larger one is read."""
     gap = func.abs(Attempt.prediction - truth)
     no_prediction = case((Attempt.prediction.is_(None), 1), else_=0)
     no_duration = case((Attempt.duration_seconds.is_(None), 1), else_=0)
-    best_first = [Attempt.score.desc(), no_prediction, gap, no_duration,
-                  Attempt.duration_seconds, Attempt.finished_at, Attempt.id]
-    inner = (select(Attempt.id.label("attempt_id"), Attempt.account_id, Attempt.score,
+    organisers = select(Account.id).where(Account.is_organiser.is_(True))
+    query = (select(Attempt.id, Attempt.account_id, Attempt.registration_id, Attempt.score,
                     gap.label("gap"), no_prediction.label("no_prediction"),
-                    Attempt.duration_seconds, no_duration.label("no_duration"),
-                    Attempt.finished_at, Registration.unit_id,
-                    func.row_number().over(partition_by=Attempt.account_id,
-                                           order_by=best_first).label("rn"))
-             .join(Account, Account.id == Attempt.account_id)
-             .join(Registration, Registration.id == Attempt.registration_id)
+                    Attempt.duration_seconds, Attempt.finished_at)
              .where(Attempt.contest_id == contest.id,
                     Attempt.status == AttemptStatus.FINISHED.value,
                     Attempt.score.is_not(None),
                     Attempt.finished_at >= start, Attempt.finished_at < end,
-                    Account.is_organiser.is_(False)))
+                    Attempt.account_id.not_in(organisers))
+             .order_by(Attempt.score.desc(), no_prediction, gap, no_duration,
+                       Attempt.duration_seconds, Attempt.finished_at, Attempt.id))
     prior = _prior_winners(contest, round_)
     if prior is not None:
-        inner = inner.where(Attempt.account_id.not_in(prior))
-    best = inner.subquery()
-    query = (select(best).where(best.c.rn == 1)
-             .order_by(best.c.score.desc(), best.c.no_prediction, best.c.gap,
-                       best.c.no_duration, best.c.duration_seconds, best.c.finished_at,
-                       best.c.attempt_id).limit(limit))
-    rows = []
-    above = None
-    for row in db.session.execute(query).mappings():
-        rows.append({"account_id": row["account_id"], "attempt_id": row["attempt_id"],
-                     "unit_id": row["unit_id"], "score": row["score"],
+        query = query.where(Attempt.account_id.not_in(prior))
+    batch = limit * 4
+    while True:
+        fetched = db.session.execute(query.limit(batch)).mappings().all()
+        best: dict[int, dict] = {}
+        for row in fetched:
+            best.setdefault(row["account_id"], row)
+            if len(best) == limit:
+                break
+        if len(best) == limit or len(fetched) < batch:
+            break
+        batch *= 4
+    units = dict(db.session.execute(select(Registration.id, Registration.unit_id).where(
+        Registration.id.in_([row["registration_id"] for row in best.values()]))).all())
+    rows, above = [], None
+    for row in best.values():
+        rows.append({"account_id": row["account_id"], "attempt_id": row["id"],
+                     "unit_id": units[row["registration_id"]], "score": row["score"],
                      "prediction_gap": row["gap"], "duration_seconds": row["duration_seconds"],
                      "finished_at": row["finished_at"],
                      "decided_by": _individual_decider(above, row) if above else ""})
