@@ -14,11 +14,12 @@ from cdso.formatting import datetime_short, number
 from cdso.models import AuditLog, ImportBatch, Question
 from cdso.services.bank_import import (HEADERS, LETTERS, ImportReport, import_questions,
                                        parse_rows)
+from cdso.services import tabular
 from cdso.services.units import plain_key
 
 
-class UploadError(ValueError):
-    """A file that cannot be read as a question table; the message is for the person."""
+# A file that cannot be read as a question table; the message is for the person.
+UploadError = tabular.TableError
 
 
 MAX_ROWS = 2000
@@ -48,67 +49,20 @@ def _header_map(header: list[str]) -> list[str | None]:
     return mapped
 
 
-def _as_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _csv_lines(data: bytes) -> list[list[str]]:
-    import csv
-    import io
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UploadError("Tệp CSV cần được lưu với bảng mã UTF-8 (trong Excel: Lưu thành → "
-                          "«CSV UTF-8»).") from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count)
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-
-
-def _xlsx_lines(data: bytes) -> list[list[str]]:
-    import io
-    import zipfile
-
-    from openpyxl import load_workbook
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise UploadError("Không đọc được tệp Excel. Xin lưu lại dạng .xlsx rồi tải lên.") from None
-    try:
-        lines = []
-        for values in book.worksheets[0].iter_rows(values_only=True):
-            lines.append([_as_text(v) for v in values])
-            if len(lines) > MAX_ROWS + 50:
-                break
-        return lines
-    finally:
-        book.close()
-
-
 def read_upload(filename: str, data: bytes) -> list[list[str]]:
     """The rows of an uploaded .xlsx or .csv as lists of strings in HEADERS order (row 1 is
     the header and is left out, so the sheet row of result[i] is i + 2; blank rows are kept
     so that row numbers stay those of the sheet)."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        lines = _xlsx_lines(data)
-    elif name.endswith(".csv"):
-        lines = _csv_lines(data)
-    else:
-        raise UploadError("Chỉ nhận tệp Excel (.xlsx) hoặc CSV (.csv).")
+    lines = tabular.read_cells(filename, data)
     if not lines:
         raise UploadError("Tệp trống.")
-    columns = _header_map([_as_text(v) for v in lines[0]])
+    columns = _header_map(lines[0])
     rows = []
     for line in lines[1:]:
         values = dict.fromkeys(HEADERS, "")
         for column, value in zip(columns, line, strict=False):
             if column:
-                values[column] = _as_text(value)
+                values[column] = value
         rows.append([values[h] for h in HEADERS])
     while rows and not any(rows[-1]):
         rows.pop()

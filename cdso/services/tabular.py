@@ -107,13 +107,13 @@ def _xlsx_rows(data: bytes) -> list[list]:
         book.close()
 
 
-def read_table(filename: str, data: bytes, columns: list[Column]) -> list[tuple[int, dict]]:
-    """The non-blank rows as (row number, {header: text}), only the known columns.
-    Raises TableError for a file that cannot be used at all."""
+def read_cells(filename: str, data: bytes) -> list[list[str]]:
+    """Every row of the first sheet of an .xlsx or .csv as cell texts, blank rows kept
+    (so result[i] is sheet row i + 1). Raises TableError for a file that cannot be read."""
     if not data:
-        raise TableError("Xin chọn tệp danh sách (.xlsx hoặc .csv).")
+        raise TableError("Xin chọn tệp (.xlsx hoặc .csv).")
     if len(data) > MAX_BYTES:
-        raise TableError("Tệp lớn quá 3 MB. Xin chia danh sách thành nhiều tệp.")
+        raise TableError("Tệp lớn quá 3 MB. Xin chia thành nhiều tệp.")
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
         raw = _xlsx_rows(data)
@@ -123,8 +123,15 @@ def read_table(filename: str, data: bytes, columns: list[Column]) -> list[tuple[
         raise TableError("Tệp .xls (Excel đời cũ) chưa đọc được. Xin mở tệp và lưu lại "
                          "dưới dạng .xlsx hoặc .csv.")
     else:
-        raise TableError("Chỉ nhận tệp .xlsx hoặc .csv. Xin tải mẫu danh sách về và điền vào.")
-    rows = [(index + 1, [cell_text(v) for v in values]) for index, values in enumerate(raw)]
+        raise TableError("Chỉ nhận tệp .xlsx hoặc .csv. Xin tải tệp mẫu về và điền vào.")
+    return [[cell_text(v) for v in values] for values in raw]
+
+
+def read_table(filename: str, data: bytes, columns: list[Column]) -> list[tuple[int, dict]]:
+    """The non-blank rows as (row number, {header: text}), only the known columns.
+    Raises TableError for a file that cannot be used at all."""
+    cells = read_cells(filename, data)
+    rows = [(index + 1, values) for index, values in enumerate(cells)]
     rows = [(number, values) for number, values in rows if any(values)]
     if not rows:
         raise TableError("Tệp không có dữ liệu.")
