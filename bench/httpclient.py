@@ -71,9 +71,7 @@ class Client:
             await self.close()
             raise HttpError(f"{method} {path}: {type(error).__name__} {error}") from None
 
-    async def _exchange(self, method, path, body, headers, started) -> Response:
-        if self._writer is None:
-            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+    def _request_bytes(self, method: str, path: str, body: bytes, headers: dict) -> bytes:
         lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}",
                  "Accept-Encoding: identity"]
         if self.cookies:
@@ -81,7 +79,25 @@ class Client:
         if body or method == "POST":
             lines.append(f"Content-Length: {len(body)}")
         lines += [f"{k}: {v}" for k, v in headers.items()]
-        self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+    async def post_and_hang_up(self, path: str, form: dict, headers: dict | None = None) -> None:
+        """Send a form and drop the connection before the answer: a phone losing its
+        signal mid-request. Whether it was saved, the sender never learns."""
+        body = urlencode(form).encode()
+        extra = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+        try:
+            _reader, writer = await asyncio.open_connection(self.host, self.port)
+            writer.write(self._request_bytes("POST", path, body, extra))
+            await writer.drain()
+            writer.transport.abort()  # RST, not a polite close
+        except OSError:
+            pass
+
+    async def _exchange(self, method, path, body, headers, started) -> Response:
+        if self._writer is None:
+            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        self._writer.write(self._request_bytes(method, path, body, headers))
         await self._writer.drain()
         status_line = await self._reader.readline()
         if not status_line:

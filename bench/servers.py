@@ -49,7 +49,7 @@ def fresh_database(name: str, *, init: bool = True) -> str:
 def flask(*args: str, database: str, check: bool = True) -> str:
     env = app_env(database)
     done = subprocess.run([PYTHON, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, timeout=900)
     if check and done.returncode:
         raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stderr}")
     return done.stdout
@@ -169,3 +169,35 @@ class Gunicorn:
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def run_in_app(database: str, code: str) -> None:
+    """Python `code` inside an app context on a benchmark database (a child process)."""
+    # The pool is closed before exit: an interpreter ending with open psycopg connections
+    # (and WeasyPrint's libraries loaded) was seen to crash with SIGSEGV at shutdown.
+    script = ("from cdso import create_app; app = create_app(); ctx = app.app_context(); "
+              "ctx.push()\n" + code + "\nfrom cdso.extensions import db as _db\n"
+              "_db.session.remove(); _db.engine.dispose(); ctx.pop()\n")
+    subprocess.run([PYTHON, "-c", script], cwd=ROOT, check=True, env=app_env(database))
+
+
+def enrol(database: str, first_number: int, count: int, password: str) -> None:
+    """Residents first_number … first_number+count-1 registered in the current contest
+    (phones as bench.journey.Resident gives them), all with `password`, hashed once."""
+    run_in_app(database, f"""
+import datetime as dt
+from werkzeug.security import generate_password_hash
+from cdso.extensions import db
+from cdso.models import Unit
+from cdso.services import registration
+from cdso.services.contests import current_contest
+contest = current_contest()
+units = [u.id for u in db.session.query(Unit.id).order_by(Unit.id)]
+hashed = generate_password_hash({password!r}, method="pbkdf2:sha256:120000")
+for n in range({first_number}, {first_number + count}):
+    registration.create_participant(contest, registration.NewParticipant(
+        full_name="Phạm Thị Bench", birth_date=dt.date(2008, 9, 5), gender="nu",
+        phone=f"09{{n:08d}}", cccd=None, unit_id=units[n % len(units)], organisation_id=None,
+        group="hoc_sinh", password=""), password_hash=hashed)
+db.session.commit()
+""")
