@@ -1,0 +1,91 @@
+"""Browser tests: Playwright (sync API) driving Debian's Chromium against a real gunicorn.
+
+One site (database + server) and one browser per test process, shared by every test of
+that process (under `pytest -n 2` each worker has its own, on its own port); each test
+opens its own browser contexts, so cookies and caches never leak between journeys.
+Screenshots go to tests/artifacts/screens/, which the test run keeps."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from tests.e2e.site import ROOT, People, Server, prepare_database
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SCREENS = ROOT / "tests" / "artifacts" / "screens"
+PHONE = {"width": 360, "height": 640}
+TIMEOUT_MS = 20_000  # generous: the rest of the suite shares the two cores
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+@dataclass(frozen=True)
+class Site:
+    base_url: str
+    people: People
+    database_path: Path
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).parent == here:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Site:
+    folder = tmp_path_factory.mktemp("e2e")
+    path = folder / "site.sqlite3"
+    people = prepare_database(path)
+    server = Server(f"sqlite:///{path}", folder / "gunicorn.log").wait_ready()
+    yield Site(server.base_url, people, path)
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
+                    "(`bash scripts/system-deps.sh` as root installs it, or "
+                    "`apt-get install chromium`).")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                              args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def new_context(browser, site) -> Callable[..., BrowserContext]:
+    """Fresh contexts (a phone-sized window unless told otherwise), closed after the test."""
+    made: list[BrowserContext] = []
+
+    def make(**options) -> BrowserContext:
+        options = {"viewport": PHONE, "base_url": site.base_url, "locale": "vi-VN",
+                   **options}
+        context = browser.new_context(**options)
+        context.set_default_timeout(TIMEOUT_MS)
+        made.append(context)
+        return context
+
+    yield make
+    for context in made:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context) -> Page:
+    return new_context().new_page()
+
+
+@pytest.fixture(scope="session")
+def screens() -> Path:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    return SCREENS
