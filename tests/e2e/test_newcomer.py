@@ -9,6 +9,9 @@ from playwright.sync_api import expect
 
 from tests.e2e import steps
 
+STEP_PARTIAL_BUDGET = 1_500  # QUALITY.md: one question step as an htmx partial, compressed
+STEP_PAGE_BUDGET = 5_000     # the same step as a full page without JavaScript
+
 
 def test_newcomer_with_javascript_one_request_per_step(page, site):
     steps.register(page, full_name="Phạm Thị Hoà", phone="0904 000 001",
@@ -22,6 +25,7 @@ def test_newcomer_with_javascript_one_request_per_step(page, site):
     sent = []
     page.on("request", lambda request: sent.append(request))
     progress = page.locator("#step .progress")
+    step_bodies = []
     for number in range(1, count + 1):
         sent.clear()
         steps.answer_and_go_on(page, number % 2)
@@ -29,7 +33,9 @@ def test_newcomer_with_javascript_one_request_per_step(page, site):
             f"Câu {number + 1}/{count}" if number < count else "Câu hỏi dự đoán")
         assert [(r.method, r.headers.get("hx-request")) for r in sent] == [("POST", "true")], \
             [r.url for r in sent]
+        step_bodies.append(sent[0].sizes()["responseBodySize"])
     expect(page.get_by_role("button", name=f"Câu {count} (đã trả lời)")).to_be_visible()
+    assert max(step_bodies) <= STEP_PARTIAL_BUDGET, step_bodies  # compressed, QUALITY.md
 
     sent.clear()
     steps.predict_and_review(page)
@@ -59,9 +65,17 @@ def test_newcomer_without_javascript_full_pages(new_context, site):
     assert current == 1
     attempt_url = re.sub(r"/cau/1$", "", page.url)
 
+    documents = []
+    page.on("request", lambda r: documents.append(r) if r.resource_type == "document" else None)
     for number in range(1, count + 1):
+        documents.clear()
         with page.expect_navigation():
             steps.answer_and_go_on(page, (number + 1) % 2)
+        # Post/redirect/get: the answer (303), then the next page, headers and all.
+        assert [r.method for r in documents] == ["POST", "GET"], [r.url for r in documents]
+        step_bytes = sum(r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]
+                         for r in documents)
+        assert step_bytes <= STEP_PAGE_BUDGET, step_bytes
         if number < count:
             expect(page).to_have_url(f"{attempt_url}/cau/{number + 1}")
     expect(page).to_have_url(f"{attempt_url}/du-doan")
