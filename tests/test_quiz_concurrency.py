@@ -42,14 +42,16 @@ def phones(app, account, count):
 
 
 def test_concurrent_starts_make_one_attempt(app, contest):
-    _, account = participant_client(app, contest)
-    devices = phones(app, account, 4)
-    responses = all_at_once([
-        lambda d=d, t=t: d.post("/thi/bat-dau", data={"csrf_token": t}) for d, t in devices])
-    assert {r.status_code for r in responses} == {303}, responses
-    assert len({r.headers["Location"] for r in responses}) == 1
-    fresh()
-    assert db.session.scalar(select(func.count(Attempt.id))) == 1
+    for _ in range(3):  # a few residents: the race shows in some rounds, not in each
+        _, account = participant_client(app, contest)
+        devices = phones(app, account, 5)
+        responses = all_at_once([
+            lambda d=d, t=t: d.post("/thi/bat-dau", data={"csrf_token": t}) for d, t in devices])
+        assert {r.status_code for r in responses} == {303}, responses
+        assert len({r.headers["Location"] for r in responses}) == 1
+        fresh()
+        assert db.session.scalar(select(func.count(Attempt.id)).where(
+            Attempt.account_id == account.id)) == 1
 
 
 def test_concurrent_finishes_give_one_score_counted_once(app, contest):

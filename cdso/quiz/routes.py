@@ -59,7 +59,11 @@ def start():
     if joined is None:
         abort(404)
     try:
-        attempt = quiz.start_attempt(contest, joined, now=utcnow())
+        try:
+            attempt = quiz.start_attempt(contest, joined, now=utcnow())
+        except quiz.StartRaced:
+            db.session.rollback()
+            attempt = quiz.start_attempt(contest, joined, now=utcnow())
     except quiz.QuizRefused as refused:
         db.session.commit()  # an expired attempt it finished on the way stays finished
         flash(str(refused), "error")

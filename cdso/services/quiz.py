@@ -17,7 +17,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import false, func, insert, select
+from sqlalchemy import case, false, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from cdso.extensions import db
@@ -55,6 +55,11 @@ class AttemptExpired(QuizRefused):
 
 class InvalidAnswer(QuizRefused):
     pass
+
+
+class StartRaced(QuizRefused):
+    """Another request started this attempt and this transaction cannot see it yet:
+    roll back and start again (the new transaction sees it and resumes it)."""
 
 
 @dataclass
@@ -153,12 +158,17 @@ def start_attempt(contest: Contest, registration: Registration, *, now: dt.datet
                           "Xin quay lại khi Cuộc thi mở.")
     if now >= contest.closes_at:
         raise QuizRefused(f"Cuộc thi đã kết thúc lúc {datetime_short(contest.closes_at)}.")
-    current = open_attempt(registration.id)
-    if current is not None:
+    # One statement, one snapshot: the open attempt and the numbers used are seen together,
+    # so a start that commits meanwhile is either seen here or collides on the number.
+    used, open_id = db.session.execute(
+        select(func.coalesce(func.max(Attempt.number), 0),
+               func.max(case((Attempt.status == OPEN, Attempt.id))))
+        .where(Attempt.registration_id == registration.id)).one()
+    if open_id is not None:
+        current = db.session.get(Attempt, open_id)
         if now <= current.deadline + GRACE:
             return current
         finish_attempt(current.id, now, by="deadline")
-    used = attempts_used(registration.id)
     if used >= contest.attempts_allowed:
         raise QuizRefused(f"Bạn đã dùng hết {contest.attempts_allowed} lượt thi của Cuộc thi.")
     drawn = draw_questions(contest, rng or random.SystemRandom())
@@ -181,7 +191,7 @@ def start_attempt(contest: Contest, registration: Registration, *, now: dt.datet
         current = open_attempt(registration.id)
         if current is not None:
             return current
-        raise QuizRefused("Bạn vừa bắt đầu một lượt thi ở nơi khác. Xin tải lại trang.") from None
+        raise StartRaced("Bạn vừa bắt đầu một lượt thi ở nơi khác. Xin tải lại trang.") from None
     return attempt
 
 
