@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, render_template
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from cdso.extensions import db
 from cdso.formatting import utcnow
@@ -45,8 +46,11 @@ def join():
     if contest is None or utcnow() >= contest.closes_at:
         flash("Cuộc thi đã kết thúc, không nhận thêm người tham gia.", "error")
         return redirect_to("quiz.home")
-    registration.join_contest(current_user, contest)
-    db.session.commit()
+    try:
+        registration.join_contest(current_user, contest)
+        db.session.commit()
+    except IntegrityError:  # the same button pressed twice at once: already joined
+        db.session.rollback()
     flash(f"Bạn đã tham gia Cuộc thi «{contest.name}».", "success")
     return redirect_to("quiz.home")
 
