@@ -238,3 +238,17 @@ def test_a_resident_of_an_earlier_edition_joins_the_new_one(app, contest):
     joined = registration.registration_of(account, edition)
     assert joined.group == "hoc_sinh" and joined.unit_id == factories.unit().id
     assert stats.city_figures(edition.id, utcnow()).total.registered == 1
+
+
+def test_answer_posting_is_rate_limited_per_account(app, contest):
+    app.config["RATELIMIT_ANSWERS"] = "3 per minute"
+    client, account = participant_client(app, contest)
+    attempt_id = start(client)
+    csrf = token(client, "/thi")
+    statuses = [client.post(f"/thi/{attempt_id}/cau/1", headers=HTMX,
+                            data={"csrf_token": csrf, "go": "next"}).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    other, _ = participant_client(app, contest)  # another resident is not slowed down
+    other_attempt = start(other)
+    assert other.post(f"/thi/{other_attempt}/cau/1", headers=HTMX,
+                      data={"csrf_token": token(other, "/thi"), "go": "next"}).status_code == 200
