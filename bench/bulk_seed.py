@@ -103,7 +103,7 @@ SELECT b.n, :offset + b.n AS id, s.unit_id,
        CAST(:opens AS timestamp) + make_interval(secs => :span * power(b.r_created, 0.8))
          AS created_at,
        b.r_finish, b.r_delay, b.r_score,
-       CASE WHEN b.r_att < 0.5 THEN 1 WHEN b.r_att < 0.83 THEN 2 ELSE 3 END AS tries
+       CASE WHEN b.r_att < 0.42 THEN 1 WHEN b.r_att < 0.8 THEN 2 ELSE 3 END AS tries
 FROM base b JOIN bench_slot s ON s.slot = b.slot
 LEFT JOIN bench_org o ON o.unit_id = s.unit_id AND o.k = b.k
 """
@@ -160,10 +160,38 @@ JOIN bench_q q ON q.idx = (a.id * 7 + pos * 13) % :questions
 WHERE a.id BETWEEN :low AND :high
 """
 
-DROP_KEYS = ("DROP CONSTRAINT uq_attempt_question_attempt_id_position, "
-             "DROP CONSTRAINT pk_attempt_question")
-ADD_KEYS = ("ADD CONSTRAINT pk_attempt_question PRIMARY KEY (id), "
-            "ADD CONSTRAINT uq_attempt_question_attempt_id_position UNIQUE (attempt_id, position)")
+SECONDARY_KEYS = """
+SELECT c.conrelid::regclass::text, 'constraint', c.conname, pg_get_constraintdef(c.oid)
+FROM pg_constraint c
+WHERE c.contype = 'u' AND c.conrelid::regclass::text = ANY(:tables)
+UNION ALL
+SELECT i.tablename, 'index', i.indexname, i.indexdef
+FROM pg_indexes i
+WHERE i.schemaname = 'public' AND i.tablename = ANY(:tables)
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+"""
+
+
+def drop_secondary_keys(session) -> list[tuple[str, str, str, str]]:
+    """Unique constraints and indexes (not primary keys, which foreign keys need) of the
+    generated tables: dropped before the load and built once after it, far faster than
+    maintained row by row. Returns what to build again."""
+    keys = session.execute(text(SECONDARY_KEYS), {"tables": list(GENERATED)}).all()
+    for table, kind, name, _definition in keys:
+        if kind == "constraint":
+            session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+        else:
+            session.execute(text(f'DROP INDEX "{name}"'))
+    return keys
+
+
+def build_secondary_keys(session, keys) -> None:
+    for table, kind, name, definition in keys:
+        if kind == "constraint":
+            session.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
+        else:
+            session.execute(text(definition))
+        session.commit()
 
 
 def officials(session, contest_id: int) -> None:
@@ -224,6 +252,8 @@ def main() -> None:
         offset = session.execute(text("SELECT coalesce(max(id), 0) FROM account")).scalar()
         for table in GENERATED:  # consistent by construction: skip per-row FK triggers
             session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER ALL"))
+        keys = drop_secondary_keys(session)
+        session.commit()
         done()
         params = {"n": args.participants, "slots": slots, "offset": offset, "opens": opens,
                   "span": span, "contest": contest_id, "now": now}
@@ -235,9 +265,6 @@ def main() -> None:
         low, high = session.execute(text("SELECT min(id), max(id) FROM attempt")).one()
         questions = session.execute(text("SELECT count(*) FROM bench_q")).scalar()
         done = step(f"answers (20 × {high - low + 1:,} attempts)")
-        # Indexes are built once at the end: far faster than maintained row by row.
-        session.execute(text(f"ALTER TABLE attempt_question {DROP_KEYS}"))
-        session.commit()
         chunk = 500_000
         for start in range(low, high + 1, chunk):
             session.execute(text(ANSWERS), {"low": start, "high": start + chunk - 1,
@@ -245,9 +272,8 @@ def main() -> None:
             session.commit()
             print(f"    attempts up to {min(start + chunk - 1, high):,}", flush=True)
         done()
-        done = step("answers' keys")
-        session.execute(text(f"ALTER TABLE attempt_question {ADD_KEYS}"))
-        session.commit()
+        done = step(f"{len(keys)} unique keys and indexes")
+        build_secondary_keys(session, keys)
         done()
         for table in GENERATED:
             session.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER ALL"))

@@ -254,3 +254,32 @@ def test_split_at_midnight_gives_the_same_figures_as_one_sum(app, monkeypatch):
                     stats.daily_series(contest.id, None, as_of)
         assert figure_cache.city_figures(contest.id, T0).total.registered == 4
     assert any(":upto:" in key for key in store) and any(":days:" in key for key in store)
+
+
+def test_unit_breakdown_matches_the_separate_sums(app):
+    """One read of a unit's buckets gives what three separate sums give."""
+    from cdso.services import stats
+    with time_machine.travel(T0 - dt.timedelta(days=2), tick=False):
+        contest = factories.make_contest()
+        school = factories.organisation(factories.unit())
+    for index, moment in enumerate([T0 - dt.timedelta(days=1, hours=3),
+                                    T0 - dt.timedelta(hours=2), T0 + dt.timedelta(minutes=10)]):
+        with time_machine.travel(moment, tick=False):
+            person = factories.make_participant(
+                contest, organisation_id=school.id if index != 1 else None,
+                group=("hoc_sinh", "nguoi_dan", "can_bo")[index])
+            factories.make_finished_attempt(contest, person)
+    unit_id = factories.unit().id
+    for as_of in (T0 + dt.timedelta(minutes=30), T0 - dt.timedelta(hours=1), T0):
+        with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False):
+            got = stats.unit_breakdown(contest.id, unit_id, as_of)
+            by_org = stats.unit_figures_by(contest.id, unit_id, as_of, "organisation_id")
+            by_group = stats.unit_figures_by(contest.id, unit_id, as_of, "group")
+
+            def plain(figures):
+                return {k: (f.registered, f.finished, f.attempts) for k, f in figures.items()
+                        if f.registered or f.finished or f.attempts}
+            assert plain(got.by_organisation) == plain(by_org)
+            assert plain(got.by_group) == plain(by_group)
+            assert got.days == stats.daily_series(contest.id, unit_id, as_of)
+    assert sum(f.registered for f in got.by_group.values()) == 2  # as of T0: not the third

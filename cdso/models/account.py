@@ -48,6 +48,13 @@ GROUP_LABELS = {
 class Account(UserMixin, db.Model):
     """Anyone who logs in. Residents log in with their phone, officials with a username."""
 
+    __table_args__ = (
+        # Officials by unit and role, without walking a unit's participant accounts.
+        Index("ix_account_staff", "unit_id", "role",
+              postgresql_where=text("role IN ('admin', 'clerk', 'reporter', 'team_member')"),
+              sqlite_where=text("role IN ('admin', 'clerk', 'reporter', 'team_member')")),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(64), unique=True)  # phone "0912345678" or username
     role: Mapped[str] = mapped_column(String(20), default=Role.PARTICIPANT.value)

@@ -22,10 +22,6 @@ class Attempt(db.Model):
         Index("ix_attempt_contest_finished", "contest_id", "finished_at"),
         Index("ix_attempt_contest_recorded", "contest_id", "recorded_at"),
         Index("ix_attempt_status_deadline", "status", "deadline"),
-        # The public individual ranking reads finished attempts in ranking order.
-        Index("ix_attempt_ranking", "contest_id", text("score DESC"), "duration_seconds",
-              "finished_at", postgresql_where=text("status = 'finished'"),
-              sqlite_where=text("status = 'finished'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +53,12 @@ class Attempt(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status == AttemptStatus.OPEN.value
+
+
+# The public individual ranking reads finished attempts in ranking order.
+Index("ix_attempt_ranking", Attempt.contest_id, Attempt.score.desc(), Attempt.duration_seconds,
+      Attempt.finished_at, postgresql_where=text("status = 'finished'"),
+      sqlite_where=text("status = 'finished'"))
 
 
 class AttemptQuestion(db.Model):

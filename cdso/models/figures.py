@@ -9,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from cdso.extensions import db
 
 
+COUNT_COLUMNS = ["registered", "finished", "attempts", "imported_attempts"]
+
+
 class FigureBucket(db.Model):
     """Registrations, first finishes and attempts recorded in one hour, per unit,
     organisation (0 = none) and group. Imported attempts are counted apart too."""
@@ -16,6 +19,11 @@ class FigureBucket(db.Model):
     __table_args__ = (
         UniqueConstraint("contest_id", "hour", "unit_id", "organisation_id", "group"),
         Index("ix_bucket_contest_unit", "contest_id", "unit_id"),
+        # Index-only reads of a unit's buckets and of the city's buckets of one day.
+        Index("ix_bucket_unit_hour", "contest_id", "unit_id", "hour",
+              postgresql_include=["organisation_id", "group", *COUNT_COLUMNS]),
+        Index("ix_bucket_hour", "contest_id", "hour",
+              postgresql_include=["unit_id", "group", *COUNT_COLUMNS]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -62,7 +62,7 @@ def _city_page(contest):
     direction = request.args.get("chieu", "giam" if sort != "ten" else "tang")
     direction = direction if direction in dashboard.DIRECTIONS else "giam"
     data = dashboard.city_dashboard(contest, as_of, kind=kind, sort=sort, direction=direction)
-    chart = None if htmx.is_htmx() else Markup(dashboard.daily_chart(contest.id, as_of))
+    chart = None if htmx.is_htmx() else Markup(dashboard.city_daily_chart(contest.id, as_of))
     return htmx.render("office/dashboard/city.html", "office/dashboard/_units_table.html",
                        data=data, chart=chart, kind=kind, sort=sort, direction=direction,
                        kinds=UNIT_KIND_LABELS, moment_error=moment_error,
@@ -82,7 +82,7 @@ def unit_dashboard(unit_id: int):
 def _unit_page(contest, unit):
     as_of, moment_error, luc = _moment(contest)
     data = dashboard.unit_dashboard(contest, unit, as_of)
-    chart = Markup(dashboard.daily_chart(contest.id, as_of, unit.id))
+    chart = Markup(data.chart_svg)
     page = _follow_up_page(contest, unit, 1)
     return render_template("office/dashboard/unit.html", data=data, chart=chart, listing=page,
                            unit=unit, full_phone=scope.may_see_full_phone(current_user),

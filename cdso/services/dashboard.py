@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from cdso.extensions import db
 from cdso.formatting import local_to_utc, utcnow
@@ -107,10 +107,9 @@ def sort_rows(rows: list[UnitRow], by: str, direction: str) -> list[UnitRow]:
     return sorted(known, key=value, reverse=descending) + unknown
 
 
-def daily_chart(contest_id: int, as_of: dt.datetime, unit_id: int | None = None) -> str:
-    series = figure_cache.daily_series(contest_id, as_of, unit_id)
-    return render_daily_chart([DayPoint(d, r, f) for d, r, f in series],
-                              id_prefix=f"chart-{unit_id or 'city'}")
+def city_daily_chart(contest_id: int, as_of: dt.datetime) -> str:
+    series = figure_cache.daily_series(contest_id, as_of)
+    return render_daily_chart([DayPoint(d, r, f) for d, r, f in series], id_prefix="chart-city")
 
 
 def group_rows(by_group: dict[str, Figures]) -> list[tuple[str, Figures]]:
@@ -155,6 +154,7 @@ class UnitDashboard:
     organisations: list[tuple[str, Figures]]
     groups: list[tuple[str, Figures]]
     team: list[TeamRow] = field(default_factory=list)
+    chart_svg: str = ""  # the daily chart, server-rendered
 
     @property
     def unfinished(self) -> int:
@@ -162,7 +162,8 @@ class UnitDashboard:
 
 
 def unit_dashboard(contest: Contest, unit: Unit, as_of: dt.datetime) -> UnitDashboard:
-    by_org = stats.unit_figures_by(contest.id, unit.id, as_of, "organisation_id")
+    breakdown = stats.unit_breakdown(contest.id, unit.id, as_of)
+    by_org = breakdown.by_organisation
     total = Figures(population=unit.adult_population)
     for figures in by_org.values():
         total.add(figures)
@@ -172,9 +173,10 @@ def unit_dashboard(contest: Contest, unit: Unit, as_of: dt.datetime) -> UnitDash
     organisations.sort(key=lambda pair: plain_key(pair[0]))
     if by_org.get(0) and by_org[0].registered:
         organisations.append(("Chưa chọn đơn vị", by_org[0]))
-    groups = group_rows(stats.unit_figures_by(contest.id, unit.id, as_of, "group"))
-    return UnitDashboard(unit, as_of, total, organisations, groups,
-                         team_members(contest, unit, as_of))
+    chart = render_daily_chart([DayPoint(d, r, f) for d, r, f in breakdown.days],
+                               id_prefix=f"chart-{unit.id}")
+    return UnitDashboard(unit, as_of, total, organisations, group_rows(breakdown.by_group),
+                         team_members(contest, unit, as_of), chart)
 
 
 def team_members(contest: Contest, unit: Unit, as_of: dt.datetime) -> list[TeamRow]:
@@ -217,41 +219,42 @@ class Page:
         return (self.number - 1) * self.size
 
 
-def _people_page(query, page: int) -> Page:
+def _people_page(ids, page: int) -> Page:
+    """One page of people: the registrations' ids are paged first (through an index, no
+    join), then only that page is joined to the accounts and organisations."""
     page = max(1, page)
     size = PAGE_SIZE
-    found = db.session.execute(query.offset((page - 1) * size).limit(size + 1)).all()
+    wanted = ids.order_by(Registration.created_at, Registration.id) \
+        .offset((page - 1) * size).limit(size + 1).subquery()
+    query = select(Registration.id, Account.full_name, Account.phone, Registration.group,
+                   Registration.created_at, Registration.first_finished_at,
+                   Organisation.name.label("org_name")) \
+        .join(wanted, wanted.c.id == Registration.id) \
+        .join(Account, Account.id == Registration.account_id) \
+        .outerjoin(Organisation, Organisation.id == Registration.organisation_id) \
+        .order_by(Registration.created_at, Registration.id)
+    found = db.session.execute(query).all()
     rows = [PersonRow(r.id, r.full_name, r.phone or "", r.org_name or "",
                       GROUP_LABELS.get(Group(r.group), r.group), r.created_at,
                       r.first_finished_at) for r in found[:size]]
     return Page(rows, page, len(found) > size, size)
 
 
-def _people_columns():
-    return select(Registration.id, Account.full_name, Account.phone, Registration.group,
-                  Registration.created_at, Registration.first_finished_at,
-                  Organisation.name.label("org_name")) \
-        .join(Account, Account.id == Registration.account_id) \
-        .outerjoin(Organisation, Organisation.id == Registration.organisation_id)
-
-
 def unfinished_page(account: Account, contest: Contest, unit: Unit, page: int = 1) -> Page:
     """Residents of the unit who registered but have not finished yet (now), oldest first:
     the ward's follow-up list. Read through the partial index of unfinished registrations."""
-    query = scope.scope_registrations(_people_columns(), account).where(
+    ids = scope.scope_registrations(select(Registration.id), account).where(
         Registration.contest_id == contest.id, Registration.unit_id == unit.id,
-        Registration.first_finished_at.is_(None)
-    ).order_by(Registration.created_at, Registration.id)
-    return _people_page(query, page)
+        Registration.first_finished_at.is_(None))
+    return _people_page(ids, page)
 
 
 def members_page(account: Account, contest: Contest, organisation: Organisation,
                  page: int = 1) -> Page:
     """The members of one organisation, in order of registration."""
-    query = scope.scope_registrations(_people_columns(), account).where(and_(
-        Registration.contest_id == contest.id, Registration.organisation_id == organisation.id,
-    )).order_by(Registration.created_at, Registration.id)
-    return _people_page(query, page)
+    ids = scope.scope_registrations(select(Registration.id), account).where(
+        Registration.contest_id == contest.id, Registration.organisation_id == organisation.id)
+    return _people_page(ids, page)
 
 
 @dataclass

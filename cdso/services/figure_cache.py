@@ -131,14 +131,18 @@ def city_figures_by_group(contest_id: int, as_of: dt.datetime) -> dict[str, Figu
     return _decode(raw, str)
 
 
-def daily_series(contest_id: int, as_of: dt.datetime,
-                 unit_id: int | None = None) -> list[tuple[dt.date, int, int]]:
-    if unit_id is not None:  # one unit's buckets are few: no need to share them
-        return stats.daily_series(contest_id, unit_id, as_of)
+def daily_series(contest_id: int, as_of: dt.datetime) -> list[tuple[dt.date, int, int]]:
+    """The city's new registrations and finishers per day (a unit's come with its
+    breakdown: stats.unit_breakdown)."""
     midnight = local_midnight(as_of)
-    before = cached(_key("days", contest_id, midnight.isoformat()), as_of,
-                    lambda: [[d.isoformat(), r, f]
-                             for d, r, f in stats.daily_series(contest_id, None, midnight)],
-                    ttl=DAYS_TTL)
-    days = [(dt.date.fromisoformat(d), r, f) for d, r, f in before]
-    return days + stats.daily_series(contest_id, None, as_of, since=midnight)
+
+    def split():
+        before = cached(_key("days", contest_id, midnight.isoformat()), as_of,
+                        lambda: [[d.isoformat(), r, f]
+                                 for d, r, f in stats.daily_series(contest_id, None, midnight)],
+                        ttl=DAYS_TTL)
+        today = stats.daily_series(contest_id, None, as_of, since=midnight)
+        return before + [[d.isoformat(), r, f] for d, r, f in today]
+
+    raw = cached(_key("daily", contest_id, as_of.isoformat()), as_of, split)
+    return [(dt.date.fromisoformat(d), r, f) for d, r, f in raw]
