@@ -132,6 +132,30 @@ def report(title: str, rows) -> str:
     return "\n".join(lines)
 
 
+INTRO = """
+`bench/bulk_seed.py` loads a city-scale contest into its own PostgreSQL database
+(`cdso_bench_figures`, dropped and made again), all inside PostgreSQL; `bench/dashboard.py`
+then times each page through the Flask test client, signed in as the bench officials
+(the city administrator, the clerk of the largest unit, the reporter of its largest
+organisation). Three runs: with the shared Redis cache as deployed; with the current
+minute's sums dropped before every request (what the first visitor of a minute waits);
+and with no Redis at all (one node without Redis: the worst case).
+"""
+
+
+def append_to_section(readme: Path, heading: str, intro: str, entry: str) -> None:
+    """Add `entry` at the end of the section `heading` (made if missing), before the next
+    section of another benchmark."""
+    text = readme.read_text() if readme.exists() else "# Benchmarks\n"
+    if heading not in text:
+        text = text.rstrip("\n") + "\n\n" + heading + "\n" + intro
+    start = text.index(heading) + len(heading)
+    following = text.find("\n## ", start)
+    end = len(text) if following == -1 else following
+    text = text[:end].rstrip("\n") + "\n" + entry.rstrip("\n") + "\n" + text[end:]
+    readme.write_text(text if text.endswith("\n") else text + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
@@ -171,10 +195,7 @@ def main() -> None:
                    f"request), {args.uncached_requests} requests per page", first), "",
             report(f"No cache, {args.uncached_requests} requests per page", uncached), ""])
         readme = ROOT / "bench" / "README.md"
-        existing = readme.read_text() if readme.exists() else "# Benchmarks\n"
-        if "## Dashboards at city scale" not in existing:
-            existing += "\n## Dashboards at city scale\n"
-        readme.write_text(existing.rstrip("\n") + "\n" + section)
+        append_to_section(readme, "## Dashboards at city scale", INTRO, section)
         print(f"appended to {readme}")
 
 
