@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from tests.e2e import steps
 from tests.e2e.site import ROOT, People, Server, prepare_database
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -60,6 +61,24 @@ def browser() -> Browser:
                                               args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="session")
+def signed_in(browser, site) -> Callable[[str], dict]:
+    """The cookies of a session started by logging in through the page, once per kind
+    of person (`who`: an attribute of site.people), for contexts that start signed in."""
+    states: dict[str, dict] = {}
+
+    def state(who: str) -> dict:
+        if who not in states:
+            context = browser.new_context(base_url=site.base_url)
+            context.set_default_timeout(TIMEOUT_MS)
+            steps.log_in(context.new_page(), getattr(site.people, who))
+            states[who] = context.storage_state()
+            context.close()
+        return states[who]
+
+    return state
 
 
 @pytest.fixture

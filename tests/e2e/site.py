@@ -39,8 +39,10 @@ class People:
     team_member: str
     resident_resume: str    # has never started an attempt
     resident_done: str      # one graded attempt (answers kept), its certificate issued
+    resident_midway: str    # an open attempt, the first five questions answered
     slow_residents: tuple[str, ...]  # never started: one per slow-network measurement
     done_attempt_id: int
+    midway_attempt_id: int
     certificate_code: str
     unit_name: str = "Phường Gia Viên"
 
@@ -51,17 +53,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _play_attempt(contest, account) -> int:
-    """A whole attempt through the quiz service: every question answered (the first
-    choice shown), a prediction, finished and graded; its certificate issued."""
+def _play_attempt(contest, account, answered: int | None = None) -> int:
+    """An attempt through the quiz service: the first `answered` questions (all when
+    None) answered with the first choice shown; when all, a prediction and finished."""
     now = utcnow()
     joined = registration.registration_of(account, contest)
     attempt = quiz.start_attempt(contest, joined, now=now, rng=random.Random(7))
     sheet = quiz.load_sheet(attempt.id, account.id)
-    for slot in sheet.slots:
+    for slot in sheet.slots[:answered]:
         quiz.save_answer(attempt.id, account.id, slot.position, slot.choice_ids[0], now)
-    quiz.save_prediction(attempt.id, account.id, "95.000", now)
-    quiz.finish_attempt(attempt.id, now)
+    if answered is None:
+        quiz.save_prediction(attempt.id, account.id, "95.000", now)
+        quiz.finish_attempt(attempt.id, now)
     db.session.commit()
     return attempt.id
 
@@ -87,17 +90,20 @@ def prepare_database(path: Path, slow_residents: int = 1) -> People:
                                             full_name="Lê Thị Mất Sóng")
         done = factories.make_participant(contest, phone="0902000002",
                                           full_name="Trần Văn Đủ Bài")
+        midway = factories.make_participant(contest, phone="0902000003",
+                                            full_name="Ngô Văn Đang Thi")
         slow = [factories.make_participant(contest, phone=f"09030000{n:02d}",
                                            full_name="Đỗ Thị Mạng Chậm")
                 for n in range(1, slow_residents + 1)]
         attempt_id = _play_attempt(contest, done)
+        midway_attempt_id = _play_attempt(contest, midway, answered=5)
         certificate = certificates.issue(contest, db.session.get(Attempt, attempt_id), utcnow())
         db.session.commit()
         people = People(admin=admin.login, clerk_first_login=first.login, clerk=clerk.login,
                         team_member=member.login, resident_resume=resume.login,
-                        resident_done=done.login,
+                        resident_done=done.login, resident_midway=midway.login,
                         slow_residents=tuple(a.login for a in slow),
-                        done_attempt_id=attempt_id,
+                        done_attempt_id=attempt_id, midway_attempt_id=midway_attempt_id,
                         certificate_code=certificates.display_code(certificate.code))
         db.session.remove()
         db.engine.dispose()
