@@ -10,6 +10,7 @@ import uuid
 
 import psycopg
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
 from cdso import create_app
@@ -112,8 +113,19 @@ def backend(database_url) -> str:
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
 
 
+class IsolatedClient(FlaskClient):
+    """Each request in its own application context, as in production: otherwise the
+    test's app context would share `g` (the logged-in user, the CSRF token, the cached
+    contest) and the database session between requests."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -168,6 +168,8 @@ def test_issued_pdf_is_byte_identical_a_month_later(client, october, clock):
     png_page1(first.data, "documents_unit_urge_page1")
     clock.move_to(dt.datetime(2025, 11, 22, 3, 0, tzinfo=UTC))
     factories.make_participant(october, organisation_id=school.id)
+    with client.session_transaction() as session:  # a month later: a new login
+        session["_user_id"], session["_fresh"] = clerk.get_id(), True
     later = client.get(f"/quan-tri/cong-van/{document.id}.pdf")
     assert later.data == first.data
     assert hashlib.sha256(later.data).hexdigest() == document.pdf_sha256
