@@ -18,6 +18,10 @@ class HttpError(Exception):
     """The connection failed or the answer was not HTTP."""
 
 
+class StaleConnection(Exception):
+    """Closed by the server before a byte of the answer."""
+
+
 @dataclass
 class Response:
     status: int
@@ -45,12 +49,10 @@ class Client:
     _writer: asyncio.StreamWriter | None = None
 
     async def close(self) -> None:
+        # No wait for the close handshake: after a timeout the stream's own waiter may be
+        # cancelled with the request, and nothing is left to read anyway.
         if self._writer is not None:
-            self._writer.close()
-            try:
-                await self._writer.wait_closed()
-            except (OSError, ConnectionError):
-                pass
+            self._writer.transport.abort()
         self._reader = self._writer = None
 
     async def get(self, path: str, headers: dict | None = None) -> Response:
@@ -64,12 +66,23 @@ class Client:
     async def request(self, method: str, path: str, body: bytes = b"",
                       headers: dict | None = None) -> Response:
         started = time.perf_counter()
-        try:
-            return await asyncio.wait_for(self._exchange(method, path, body, headers or {},
-                                                         started), TIMEOUT)
-        except (TimeoutError, OSError, ConnectionError, asyncio.IncompleteReadError, ValueError) as error:
-            await self.close()
-            raise HttpError(f"{method} {path}: {type(error).__name__} {error}") from None
+        for retry in (True, False):
+            reused = self._writer is not None
+            try:
+                return await asyncio.wait_for(self._exchange(method, path, body, headers or {},
+                                                             started), TIMEOUT)
+            except StaleConnection:
+                # The server had closed this kept-alive connection (its keepalive timeout)
+                # before reading the request: it never saw it. Browsers send it again on a
+                # new connection, and so do we, once.
+                await self.close()
+                if not (retry and reused):
+                    raise HttpError(f"{method} {path}: connection closed") from None
+            except (TimeoutError, OSError, ConnectionError, asyncio.IncompleteReadError,
+                    ValueError) as error:
+                await self.close()
+                raise HttpError(f"{method} {path}: {type(error).__name__} {error}") from None
+        raise HttpError(f"{method} {path}: connection closed")
 
     def _request_bytes(self, method: str, path: str, body: bytes, headers: dict) -> bytes:
         lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}",
@@ -99,9 +112,12 @@ class Client:
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
         self._writer.write(self._request_bytes(method, path, body, headers))
         await self._writer.drain()
-        status_line = await self._reader.readline()
+        try:
+            status_line = await self._reader.readline()
+        except ConnectionResetError:
+            status_line = b""
         if not status_line:
-            raise ConnectionError("connection closed before the answer")
+            raise StaleConnection()
         status = int(status_line.split(b" ", 2)[1])
         response_headers: dict[str, str] = {}
         cookies: list[str] = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -64,7 +65,7 @@ def summary(values: list[float]) -> dict:
 
 
 async def play_residents(port: int, count: int, unit_ids: list[int], think: float,
-                         questions: int, first_number: int = 1) -> dict:
+                         questions: int, first_number: int = 1, cpu_probe=None) -> dict:
     """Every phase for `count` residents at once; answer saves are timed on their own."""
     timings = Timings()
     residents = [Resident(first_number + i, port, timings) for i in range(count)]
@@ -87,19 +88,23 @@ async def play_residents(port: int, count: int, unit_ids: list[int], think: floa
         return time.perf_counter() - started
 
     failed_numbers: set[int] = set()
+    cpu_probe = cpu_probe or (lambda: 0.0)
     phases = {
         "register": await phase("register", lambda r, g: r.register(g.choice(unit_ids))),
         "login": await phase("login", lambda r, g: r.log_in()),
         "start": await phase("start", lambda r, g: r.start()),
-        "answers": await phase("answers", lambda r, g: r.answer_all(questions, think, g)),
-        "finish": await phase("finish", lambda r, g: r.finish(100000 + r.number)),
     }
+    cpu_before = cpu_probe()
+    phases["answers"] = await phase("answers", lambda r, g: r.answer_all(questions, think, g))
+    answers_cpu = cpu_probe() - cpu_before
+    phases["finish"] = await phase("finish", lambda r, g: r.finish(100000 + r.number))
     for resident in residents:
         await resident.close()
     answers = timings.samples.get("answer", [])
     return {"residents": count, "completed": count - len(failed_numbers),
             "answers_saved": len(answers),
             "answer_rate": round(len(answers) / phases["answers"], 1),
+            "gunicorn_cpu_ms_per_answer": round(answers_cpu * 1000 / max(len(answers), 1), 2),
             "phase_seconds": {k: round(v, 2) for k, v in phases.items()},
             "latency": {kind: summary(values) for kind, values in timings.samples.items()},
             "errors": timings.errors, "first_failures": failed[:5]}
@@ -121,19 +126,24 @@ def run(args) -> dict:
     result: dict = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                     "settings": {**settings, "residents": args.residents, "think": args.think},
                     "command": " ".join(sys.argv)}
-    with servers.Gunicorn(HELLO_PORT, env, app="bench.hello:app", **settings).start("/"):
+    with servers.Gunicorn(HELLO_PORT, env, app="bench.hello:app", **settings).start("/") as hello:
         servers.log(f"hello world: {args.hello_concurrency} clients, {args.hello_seconds} s")
+        cpu_before = hello.cpu_seconds()
         result["hello"] = asyncio.run(hammer(HELLO_PORT, "/", args.hello_concurrency,
                                              args.hello_seconds))
+        result["hello"]["gunicorn_cpu_ms_per_request"] = round(
+            (hello.cpu_seconds() - cpu_before) * 1000 / max(result["hello"]["requests"], 1), 2)
     with servers.Gunicorn(APP_PORT, env, **settings) as app:
         servers.log(f"residents: {args.residents} at once, think {args.think} s")
         cpu_before, client_before = app.cpu_seconds(), time.process_time()
         result["app"] = asyncio.run(play_residents(APP_PORT, args.residents, unit_ids,
-                                                   args.think, args.questions))
+                                                   args.think, args.questions,
+                                                   cpu_probe=app.cpu_seconds))
         result["cpu_seconds"] = {"gunicorn": round(app.cpu_seconds() - cpu_before, 1),
                                  "load_generator": round(time.process_time() - client_before, 1)}
     result["answer_rate_vs_hello"] = round(result["app"]["answer_rate"]
                                            / max(result["hello"]["rate"], 0.1), 3)
+    result["load_average_after"] = os.getloadavg()
     return result
 
 
