@@ -103,7 +103,7 @@ SELECT b.n, :offset + b.n AS id, s.unit_id,
        CAST(:opens AS timestamp) + make_interval(secs => :span * power(b.r_created, 0.8))
          AS created_at,
        b.r_finish, b.r_delay, b.r_score,
-       CASE WHEN b.r_att < 0.42 THEN 1 WHEN b.r_att < 0.8 THEN 2 ELSE 3 END AS tries
+       CASE WHEN b.r_att < 0.36 THEN 1 WHEN b.r_att < 0.76 THEN 2 ELSE 3 END AS tries
 FROM base b JOIN bench_slot s ON s.slot = b.slot
 LEFT JOIN bench_org o ON o.unit_id = s.unit_id AND o.k = b.k
 """
