@@ -33,6 +33,7 @@ run: setup
 
 ## test: lint and the whole suite (SQLite always; PostgreSQL when TEST_DATABASE_URL is set)
 test: deps
+	@[ -d node_modules/axe-core ] || npm ci --no-audit --no-fund
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
 

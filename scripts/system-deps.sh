@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System packages the app and its tests need (Debian): WeasyPrint's Pango, fonts,
-# poppler-utils (PDF to PNG/text in tests), Chromium (browser tests).
+# poppler-utils (PDF to PNG/text in tests), Chromium and npm (browser tests).
 # Installs what is missing when run as root with apt-get; otherwise says what to install.
 set -euo pipefail
 need=()
@@ -9,6 +9,7 @@ have_lib libpango-1.0.so || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 have_lib libharfbuzz-subset.so || need+=(libharfbuzz-subset0)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v npm >/dev/null || need+=(npm)  # axe-core for the browser tests (package.json)
 # PDF fonts ship in static/fonts (Liberation Serif 2, with Vietnamese); no system font needed.
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
