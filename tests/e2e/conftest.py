@@ -6,6 +6,7 @@ opens its own browser contexts, so cookies and caches never leak between journey
 Screenshots go to tests/artifacts/screens/, which the test run keeps."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,15 +14,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.e2e import steps
-from tests.e2e.site import ROOT, People, Server, prepare_database
+from tests.e2e import chromium
+from tests.e2e.pages import PHONE
+from tests.e2e.site import PASSWORD, ROOT, People, Server, initialise, populate
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 SCREENS = ROOT / "tests" / "artifacts" / "screens"
-PHONE = {"width": 360, "height": 640}
 TIMEOUT_MS = 20_000  # generous: the rest of the suite shares the two cores
 expect.set_options(timeout=TIMEOUT_MS)
 
@@ -44,36 +41,39 @@ def pytest_collection_modifyitems(items):
 def site(tmp_path_factory) -> Site:
     folder = tmp_path_factory.mktemp("e2e")
     path = folder / "site.sqlite3"
-    people = prepare_database(path)
-    server = Server(f"sqlite:///{path}", folder / "gunicorn.log").wait_ready()
-    yield Site(server.base_url, people, path)
+    initialise(path)
+    server = Server(f"sqlite:///{path}", folder / "gunicorn.log")  # boots meanwhile
+    people = populate(path)
+    yield Site(server.wait_ready().base_url, people, path)
     server.stop()
 
 
 @pytest.fixture(scope="session")
 def browser() -> Browser:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
-                    "(`bash scripts/system-deps.sh` as root installs it, or "
-                    "`apt-get install chromium`).")
+    if not chromium.CHROMIUM.exists():
+        pytest.fail(chromium.MISSING)
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                              args=CHROMIUM_ARGS)
+        launched = chromium.launch(playwright)
         yield launched
         launched.close()
 
 
 @pytest.fixture(scope="session")
 def signed_in(browser, site) -> Callable[[str], dict]:
-    """The cookies of a session started by logging in through the page, once per kind
-    of person (`who`: an attribute of site.people), for contexts that start signed in."""
+    """The cookies of a logged-in session, once per kind of person (`who`: an attribute
+    of site.people), for contexts that start signed in. The login form is posted as the
+    page would post it; the journeys test logging in through the page itself."""
     states: dict[str, dict] = {}
 
     def state(who: str) -> dict:
         if who not in states:
             context = browser.new_context(base_url=site.base_url)
-            context.set_default_timeout(TIMEOUT_MS)
-            steps.log_in(context.new_page(), getattr(site.people, who))
+            form = context.request.get("/dang-nhap").text()
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+            answer = context.request.post("/dang-nhap", max_redirects=0, form={
+                "login": getattr(site.people, who), "password": PASSWORD,
+                "csrf_token": token})
+            assert answer.status == 303, (who, answer.status)
             states[who] = context.storage_state()
             context.close()
         return states[who]

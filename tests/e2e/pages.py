@@ -10,6 +10,7 @@ from playwright.sync_api import BrowserContext, Page
 
 from tests.e2e.site import People
 
+PHONE = {"width": 360, "height": 640}  # a cheap Android phone's screen, in CSS pixels
 
 @dataclass(frozen=True)
 class MainPage:

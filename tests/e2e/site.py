@@ -69,14 +69,27 @@ def _play_attempt(contest, account, answered: int | None = None) -> int:
     return attempt.id
 
 
-def prepare_database(path: Path, slow_residents: int = 1) -> People:
-    """`cdso init` on a new SQLite file, then the contest, demo data and accounts."""
-    url = f"sqlite:///{path}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET,
-                      "RATELIMIT_STORAGE_URI": "memory://"})
+def _app(path: Path):
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": SECRET,
+                       "RATELIMIT_STORAGE_URI": "memory://"})
+
+
+def initialise(path: Path) -> None:
+    """`cdso init` on a new SQLite file: migrations, the 114 units, the question bank.
+    From then on the app starts on it (wsgi.py checks the database when it starts)."""
+    app = _app(path)
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["cdso", "init"])
         assert result.exit_code == 0, result.output
+        db.session.remove()
+        db.engine.dispose()
+
+
+def populate(path: Path, slow_residents: int = 1) -> People:
+    """The current contest, demo organisations and participants, and the accounts the
+    journeys start from."""
+    app = _app(path)
+    with app.app_context():
         contest = factories.make_contest()
         demo.ensure_demo_organisations()
         demo.seed_participants(contest, DEMO_PARTICIPANTS)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from playwright.sync_api import Browser, expect
 
+from tests.e2e.pages import PHONE
 from tests.e2e.site import PASSWORD
 
 LATENCY_MS = 400
@@ -48,7 +49,7 @@ class Measurement:
 def measure(browser: Browser, base_url: str, phone: str, password: str = PASSWORD,
             ) -> Measurement:
     """Log in as `phone` (a resident with no attempt yet) and open the first question."""
-    context = browser.new_context(viewport={"width": 360, "height": 640}, base_url=base_url,
+    context = browser.new_context(viewport=PHONE, base_url=base_url,
                                   locale="vi-VN")
     context.set_default_timeout(TIMEOUT_MS)
     try:
