@@ -60,6 +60,8 @@ def visit_all(new_context: Callable[..., BrowserContext], signed_in: Callable[[s
             state = signed_in(main.who) if main.who else None
             pages[main.who] = new_context(storage_state=state, **options).new_page()
         page = pages[main.who]
-        response = page.goto(main.path(people))
+        path = main.path(people)
+        response = page.goto(path)
         assert response is not None and response.status == 200, (main.name, page.url)
+        assert page.url.endswith(path), (main.name, path, page.url)  # no redirect elsewhere
         yield main, page
