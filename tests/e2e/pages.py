@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page
 
@@ -51,14 +52,19 @@ MAIN_PAGES = [
 
 
 def visit_all(new_context: Callable[..., BrowserContext], signed_in: Callable[[str], dict],
-              people: People, **options) -> Iterator[tuple[MainPage, Page]]:
-    """Open every main page, one browser context per kind of person; each page answered
-    200 and finished loading when it is yielded."""
+              people: People, init_script: Path | None = None,
+              **options) -> Iterator[tuple[MainPage, Page]]:
+    """Open every main page, one browser context per kind of person (with `init_script`
+    run in every page before its own scripts); each page answered 200 and finished
+    loading when it is yielded."""
     pages: dict[str | None, Page] = {}
     for main in MAIN_PAGES:
         if main.who not in pages:
             state = signed_in(main.who) if main.who else None
-            pages[main.who] = new_context(storage_state=state, **options).new_page()
+            context = new_context(storage_state=state, **options)
+            if init_script:
+                context.add_init_script(path=init_script)
+            pages[main.who] = context.new_page()
         page = pages[main.who]
         path = main.path(people)
         response = page.goto(path)
