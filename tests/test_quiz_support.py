@@ -57,7 +57,7 @@ def start(client) -> int:
     """Press "Bắt đầu làm bài"; returns the attempt id."""
     response = client.post("/thi/bat-dau", data={"csrf_token": token(client, "/thi")})
     assert response.status_code == 303, response.get_data(as_text=True)[-400:]
-    return int(response.headers["Location"].rsplit("/", 1)[1])
+    return int(re.search(r"/thi/(\d+)", response.headers["Location"]).group(1))
 
 
 def choices_on(html: str) -> list[int]:
