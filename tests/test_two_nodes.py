@@ -177,3 +177,40 @@ def test_login_failures_count_across_both_nodes(nodes, people):
 
     # The account is protected on both nodes, even from another address.
     assert asyncio.run(right_password_on_each_node()) == [429, 429]
+
+
+@pytest.fixture
+def app_without_redis(database_url):
+    """The app with its shared storage (Redis) unreachable: nothing listens on port 1."""
+    from cdso.extensions import limiter
+    down = "redis://127.0.0.1:1/0"
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "RATELIMIT_STORAGE_URI": down, "REDIS_URL": down})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    limiter._storage_dead = False  # the limiter object is shared by every app of the session
+
+
+def test_residents_log_in_and_answer_while_redis_is_down(app_without_redis):
+    from tests.test_quiz_support import browser, fresh, login, token
+    contest = factories.make_contest()
+    person = factories.make_participant(contest)
+    client = browser(app_without_redis)
+    wrong = client.post("/dang-nhap", data={"csrf_token": token(client, "/dang-nhap"),
+                                            "login": person.login, "password": "sai-mat-khau"})
+    assert wrong.status_code == 422 and "không đúng" in wrong.get_data(as_text=True)
+    login(client, person)
+
+    started = client.post("/thi/bat-dau", data={"csrf_token": token(client, "/thi")})
+    assert started.status_code == 303
+    attempt_id = int(re.search(r"/thi/(\d+)", started.headers["Location"]).group(1))
+    page = client.get(f"/thi/{attempt_id}/cau/1")
+    choice = int(CHOICE.findall(page.data)[0])
+    answered = client.post(f"/thi/{attempt_id}/cau/1", data={
+        "csrf_token": token(client, "/thi"), "choice": str(choice), "go": "next"})
+    assert answered.status_code == 303
+    fresh()
+    saved = db.session.query(AttemptQuestion).filter_by(attempt_id=attempt_id, position=1).one()
+    assert saved.chosen_choice_id == choice

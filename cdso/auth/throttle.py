@@ -5,12 +5,15 @@ Login counts failures only, per account and per address (QUALITY.md: ≤ 10 fail
 15 minutes): a person who types the right password is never slowed down by the limit."""
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, request
 from flask_login import current_user
 from limits import parse
 
 from cdso.extensions import limiter
 
+log = logging.getLogger(__name__)
 DEFAULTS = {
     "RATELIMIT_LOGIN_FAILURES": "10 per 15 minutes",
     # Mobile networks put many phones behind one address: these stop scripts, not people.
@@ -57,12 +60,19 @@ def login_blocked(login_key: str) -> bool:
     if not limiter.enabled:
         return False
     item = parse(setting("RATELIMIT_LOGIN_FAILURES"))
-    return any(not limiter.limiter.test(item, *key) for key in _login_keys(login_key))
+    try:
+        return any(not limiter.limiter.test(item, *key) for key in _login_keys(login_key))
+    except Exception as error:  # the shared storage (Redis) is down: let people log in
+        log.warning("login limit storage unavailable: %s", error)
+        return False
 
 
 def record_login_failure(login_key: str) -> None:
     if not limiter.enabled:
         return
     item = parse(setting("RATELIMIT_LOGIN_FAILURES"))
-    for key in _login_keys(login_key):
-        limiter.limiter.hit(item, *key)
+    try:
+        for key in _login_keys(login_key):
+            limiter.limiter.hit(item, *key)
+    except Exception as error:  # the shared storage (Redis) is down: not counted meanwhile
+        log.warning("login limit storage unavailable: %s", error)
