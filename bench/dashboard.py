@@ -171,6 +171,7 @@ def main() -> None:
     cached_app = create_app({**config, "REDIS_URL": args.redis_url})
     plain_app = create_app({**config, "REDIS_URL": ""})
     data = dataset(plain_app)
+    load_before = os.getloadavg()[0]
     print(data)
     print(f"shared cache ({args.requests} requests per page):")
     cached = time_pages(cached_app, args.requests)
@@ -178,6 +179,8 @@ def main() -> None:
     first = time_pages(cached_app, args.uncached_requests, before_each=forget_current_minute)
     print(f"no cache ({args.uncached_requests} requests per page):")
     uncached = time_pages(plain_app, args.uncached_requests)
+    load = f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    print(load)
     if args.append_readme:
         machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         with plain_app.app_context():
@@ -188,7 +191,7 @@ def main() -> None:
             f"Command: `.venv/bin/python bench/dashboard.py --requests {args.requests} "
             f"--uncached-requests {args.uncached_requests} --append-readme` "
             f"(data: `bench/bulk_seed.py`). Machine: {machine}, PostgreSQL {version}, "
-            "shared with other work. Flask test client, one process. "
+            f"shared with other work ({load}). Flask test client, one process. "
             f"Budget: p95 ≤ {BUDGET_MS} ms.", "",
             report(f"Shared cache (Redis), {args.requests} requests per page", cached), "",
             report(f"First request of a minute (current minute's sums dropped before each "
