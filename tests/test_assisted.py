@@ -113,9 +113,10 @@ def test_assisted_counts_per_member_for_the_ward_dashboard(app, contest, member)
                                member, own_password=True)
     factories.make_participant(contest, phone="0912000020")  # registered alone
     db.session.commit()
-    gia_vien = factories.unit("Phường Gia Viên").id
-    assert assisted.assisted_counts(gia_vien) == [(other, 2), (member, 1)]
-    assert assisted.assisted_counts(gia_vien, contest_id=contest.id + 1) == []
+    from cdso.formatting import utcnow
+    from cdso.services import dashboard
+    rows = dashboard.team_members(contest, factories.unit("Phường Gia Viên"), utcnow())
+    assert {(row.account.id, row.registered) for row in rows} == {(other.id, 2), (member.id, 1)}
 
 
 def test_assisted_attempt_is_recorded_and_refused_before_a_password(app, contest, member):

@@ -9,7 +9,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.formatting import utcnow
@@ -93,20 +93,6 @@ def render_slips_pdf(slips: list[Slip], *, contest_name: str, site_url: str,
     html = render_template("pdf/login_slips.html", slips=slips, contest_name=contest_name,
                            site_url=site_url, issued_at=issued_at)
     return render_pdf(html)
-
-
-def assisted_counts(unit_id: int, contest_id: int | None = None) -> list[tuple[Account, int]]:
-    """Registrations of the unit made with a community digital team member's help, per
-    member (most first): for the ward dashboard."""
-    count = func.count(Registration.id)
-    query = (select(Account, count)
-             .join(Registration, Registration.assisted_by_id == Account.id)
-             .where(Registration.unit_id == unit_id))
-    if contest_id is not None:
-        query = query.where(Registration.contest_id == contest_id)
-    rows = db.session.execute(query.group_by(Account.id)
-                              .order_by(count.desc(), Account.full_name)).all()
-    return [(account, int(n)) for account, n in rows]
 
 
 def residents_of(member: Account):

@@ -191,6 +191,7 @@ def team_members(contest: Contest, unit: Unit, as_of: dt.datetime) -> list[TeamR
     counts = {row[0]: (row[1], row[2]) for row in db.session.execute(
         select(Registration.assisted_by_id, func.count(), finished).where(
             Registration.contest_id == contest.id, Registration.created_at < as_of,
+            Registration.unit_id == unit.id,
             Registration.assisted_by_id.in_([m.id for m in members]))
         .group_by(Registration.assisted_by_id))}
     return [TeamRow(m, *counts.get(m.id, (0, 0))) for m in members]
