@@ -1,8 +1,9 @@
 """Browser tests: Playwright (sync API) driving Debian's Chromium against a real gunicorn.
 
 One site (database + server) and one browser per test process, shared by every test of
-that process (under `pytest -n 2` each worker has its own, on its own port); each test
-opens its own browser contexts, so cookies and caches never leak between journeys.
+that process (under `pytest -n 2` each worker that runs browser tests has its own, on
+its own port); each test opens its own browser contexts, so cookies and caches never
+leak between journeys.
 Screenshots go to tests/artifacts/screens/, which the test run keeps."""
 from __future__ import annotations
 
@@ -30,11 +31,9 @@ class Site:
     database_path: Path
 
 
-def pytest_collection_modifyitems(items):
-    here = Path(__file__).parent
-    for item in items:
-        if Path(str(item.fspath)).parent == here:
-            item.add_marker(pytest.mark.e2e)
+def pytest_itemcollected(item):
+    if Path(str(item.fspath)).parent == Path(__file__).parent:
+        item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,9 @@ def choose_unit(page: Page, typed: str, unit: str, *, javascript: bool) -> None:
     search = page.get_by_label("Gõ tên đơn vị mới")
     if javascript:
         search.press_sequentially(typed, delay=40)
-        page.get_by_label(unit, exact=True).check()
+        # click, not check: the radio is replaced by the chosen unit as soon as htmx
+        # has the answer, possibly before a check could see it checked.
+        page.get_by_label(unit, exact=True).click()
     else:
         search.fill(typed)
         page.get_by_role("button", name="Tìm", exact=True).click()
