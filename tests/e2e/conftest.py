@@ -42,9 +42,11 @@ def site(tmp_path_factory) -> Site:
     path = folder / "site.sqlite3"
     initialise(path)
     server = Server(f"sqlite:///{path}", folder / "gunicorn.log")  # boots meanwhile
-    people = populate(path)
-    yield Site(server.wait_ready().base_url, people, path)
-    server.stop()
+    try:
+        people = populate(path)
+        yield Site(server.wait_ready().base_url, people, path)
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
