@@ -118,7 +118,7 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn on {self.port} not ready in {wait} s:\n{self.log.read_text()}")
 
     @property
-    def workers(self) -> int:
+    def workers(self) -> int:  # as deploy/gunicorn.conf.py counts them
         return int(self.env.get("WEB_CONCURRENCY", os.cpu_count() * 2 + 1))
 
     def worker_pids(self) -> list[int]:
