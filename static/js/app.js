@@ -11,3 +11,16 @@
   setInterval(tick, 1000);
   document.addEventListener("DOMContentLoaded", tick);
 })();
+
+// A form sent through htmx that never reached the server (no signal): say so on the
+// form, instead of nothing happening; pressing the button again sends it again.
+document.addEventListener("htmx:sendError", function (event) {
+  var form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form");
+  if (!form || form.querySelector(".offline")) return;
+  var note = document.createElement("p");
+  note.className = "error offline";
+  note.setAttribute("role", "alert");
+  note.textContent = "Mất kết nối mạng: chưa gửi được, điều vừa chọn chưa được lưu. " +
+    "Khi có sóng, xin bấm lại.";
+  form.insertBefore(note, form.firstChild);
+});

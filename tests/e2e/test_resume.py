@@ -24,11 +24,12 @@ def test_connection_lost_then_resume_on_another_device(new_context, site):
         steps.answer_and_go_on(page, 1)
         expect(progress).to_contain_text(f"Câu {number + 1}/{count}")
 
-    # The signal drops while answering question 4: the step's one request fails and the
-    # page stays on question 4.
+    # The signal drops while answering question 4: the step's one request fails, the
+    # page stays on question 4 and says the answer was not sent.
     first.set_offline(True)
     with page.expect_event("requestfailed"):
         steps.answer_and_go_on(page, 2)
+    expect(page.get_by_role("alert")).to_contain_text("Mất kết nối mạng: chưa gửi được")
     expect(progress).to_contain_text(f"Câu 4/{count}")
 
     # Back online, the page reloaded: the answer that never reached the server is not
