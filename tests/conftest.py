@@ -159,3 +159,13 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"PostgreSQL tests passed: {len(_PG_PASSED)}")
     if REQUIRE_PG and not _PG_PASSED:
         terminalreporter.write_line("REQUIRE_POSTGRES=1 but no PostgreSQL test passed: FAILED")
+
+
+@pytest.fixture
+def fast_passwords(monkeypatch):
+    """Password hashing with one iteration, for tests that create many accounts."""
+    from werkzeug.security import generate_password_hash
+
+    from cdso.models import Account
+    monkeypatch.setattr(Account, "set_password", lambda self, password: setattr(
+        self, "password_hash", generate_password_hash(password, "pbkdf2:sha256:1")))

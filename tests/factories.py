@@ -111,3 +111,11 @@ def make_finished_attempt(contest: Contest, account: Account, *, score: int = 15
     stats.record_finished_attempt(reg, attempt, finished_at)
     db.session.commit()
     return attempt
+
+
+def sign_in(client, account: Account) -> None:
+    """Sign in without the login form (the form is tested in test_auth.py)."""
+    with client.session_transaction() as session:
+        session.clear()
+        session["_user_id"] = account.get_id()
+        session["_fresh"] = True

@@ -16,25 +16,10 @@ from tests import factories
 T0 = dt.datetime(2025, 10, 22, 8, 0)  # 15h00 in Vietnam
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(monkeypatch):
-    from werkzeug.security import generate_password_hash
-
-    from cdso.models import Account
-    monkeypatch.setattr(Account, "set_password", lambda self, password: setattr(
-        self, "password_hash", generate_password_hash(password, "pbkdf2:sha256:1")))
+pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
-def sign_in(client, account):
-    """Sign in without the login form (tested elsewhere). The tests share one app
-    context: what Flask-Login and Flask-WTF cached in `g` is dropped too."""
-    from flask import g
-    g.pop("_login_user", None)
-    g.pop("csrf_token", None)
-    with client.session_transaction() as session:
-        session.clear()
-        session["_user_id"] = account.get_id()
-        session["_fresh"] = True
+sign_in = factories.sign_in
 
 
 def test_city_dashboard_totals_rankings_and_sorting(app, contest):

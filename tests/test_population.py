@@ -13,25 +13,10 @@ from cdso.services import population
 from tests import factories
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(monkeypatch):
-    from werkzeug.security import generate_password_hash
-
-    from cdso.models import Account
-    monkeypatch.setattr(Account, "set_password", lambda self, password: setattr(
-        self, "password_hash", generate_password_hash(password, "pbkdf2:sha256:1")))
+pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
-def sign_in(client, account):
-    """Sign in without the login form (tested elsewhere). The tests share one app
-    context: what Flask-Login and Flask-WTF cached in `g` is dropped too."""
-    from flask import g
-    g.pop("_login_user", None)
-    g.pop("csrf_token", None)
-    with client.session_transaction() as session:
-        session.clear()
-        session["_user_id"] = account.get_id()
-        session["_fresh"] = True
+sign_in = factories.sign_in
 
 
 def token(client) -> str:
