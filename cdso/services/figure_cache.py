@@ -20,11 +20,9 @@ import logging
 from collections.abc import Callable
 
 from flask import current_app
-from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.formatting import to_local, utcnow
-from cdso.models import Unit
 from cdso.services import stats
 from cdso.services.stats import CityFigures, Figures
 
@@ -109,20 +107,7 @@ def city_figures(contest_id: int, as_of: dt.datetime) -> CityFigures:
     """stats.city_figures, with the bucket sums shared through the cache."""
     raw = cached(_key("units", contest_id, as_of.isoformat()), as_of,
                  lambda: _split_sums(contest_id, as_of, "unit_id"))
-    by_unit = _decode(raw)
-    total = Figures(population=0)
-    known = True
-    for unit_id, population in db.session.execute(select(Unit.id, Unit.adult_population)):
-        figures = by_unit.setdefault(unit_id, Figures())
-        figures.population = population
-        total.add(figures)
-        if population:
-            total.population += population
-        else:
-            known = False
-    if not known:
-        total.population = None
-    return CityFigures(as_of=as_of, total=total, by_unit=by_unit)
+    return stats.with_populations(_decode(raw), as_of)
 
 
 def city_figures_by_group(contest_id: int, as_of: dt.datetime) -> dict[str, Figures]:

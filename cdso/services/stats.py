@@ -217,11 +217,15 @@ def _figures_by(contest_id: int, as_of: dt.datetime, dimension: str,
 
 def city_figures(contest_id: int, as_of: dt.datetime) -> CityFigures:
     """Every unit's figures and the city total as of a moment."""
-    by_unit = _figures_by(contest_id, as_of, "unit_id")
-    units = db.session.execute(select(Unit.id, Unit.adult_population)).all()
+    return with_populations(_figures_by(contest_id, as_of, "unit_id"), as_of)
+
+
+def with_populations(by_unit: dict[int, Figures], as_of: dt.datetime) -> CityFigures:
+    """Attach each unit's adult population and add up the city total (its population
+    unknown while any unit's is)."""
     total = Figures(population=0)
     known_population = True
-    for unit_id, population in units:
+    for unit_id, population in db.session.execute(select(Unit.id, Unit.adult_population)):
         figures = by_unit.setdefault(unit_id, Figures())
         figures.population = population
         total.add(figures)
