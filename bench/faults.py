@@ -75,7 +75,7 @@ class Run:
                 await resident.client.post_and_hang_up(
                     f"/thi/{resident.attempt_id}/cau/{position}",
                     {"csrf_token": resident.csrf, "choice": str(resident.next_choices[0]),
-                     "go": "next"}, resident.headers(HTMX))
+                     "seq": resident.tap_seq(), "go": "next"}, resident.headers(HTMX))
                 await asyncio.sleep(self.hang_up_pause)  # the person notices, taps again
             await self.persist(lambda p=position: resident.answer(p, 20, rng), f"answer {position}")
         await self.persist(lambda: resident.finish(123456), "finish")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from bench.httpclient import Client, HttpError, Response
 
 CHOICE = re.compile(rb'name="choice" value="(\d+)"')
+SEQ = re.compile(rb'name="seq" value="(\d+)"')
 ATTEMPT = re.compile(r"/thi/(\d+)")
 HTMX = {"HX-Request": "true", "HX-Target": "step", "HX-Current-URL": "/"}
 PASSWORD = "mat-khau-bench-2025"
@@ -45,6 +46,8 @@ class Resident:
     attempt_id: int | None = None
     csrf: str | None = None
     next_choices: list[int] = field(default_factory=list)
+    page_seq: int = 0  # the question page's base order key (see quiz.save_answer)
+    taps: int = 0  # taps sent from that page, as static/js/app.js counts them
     acknowledged: dict[int, int] = field(default_factory=dict)  # position -> choice id
     client: Client = field(init=False)
 
@@ -108,7 +111,18 @@ class Resident:
         page = await self._call("question_page", "GET",
                                 f"/thi/{self.attempt_id}/cau/{position}")
         self.csrf = page.csrf_token() or self.csrf
-        self.next_choices = [int(x) for x in CHOICE.findall(page.body)]
+        self.showing(page.body)
+
+    def showing(self, body: bytes) -> None:
+        """A question page arrived: its choices, its base key, no taps yet."""
+        self.next_choices = [int(x) for x in CHOICE.findall(body)]
+        found = SEQ.search(body)
+        self.page_seq, self.taps = (int(found.group(1)) if found else 0), 0
+
+    def tap_seq(self) -> str:
+        """The order key of the next tap on the page shown, as the browser's script sends it."""
+        self.taps += 1
+        return str(self.page_seq + self.taps)
 
     async def answer(self, position: int, count: int, rng: random.Random) -> None:
         """One step: the answer of `position`; the response is the next step (partial)."""
@@ -116,10 +130,10 @@ class Resident:
             await self.open_question(position)
         choice = rng.choice(self.next_choices)
         response = await self._call("answer", "POST", f"/thi/{self.attempt_id}/cau/{position}",
-                                    {"csrf_token": self.csrf, "choice": str(choice), "go": "next"},
-                                    extra=HTMX)
+                                    {"csrf_token": self.csrf, "choice": str(choice),
+                                     "seq": self.tap_seq(), "go": "next"}, extra=HTMX)
         self.acknowledged[position] = choice  # a 200 means saved and committed
-        self.next_choices = [int(x) for x in CHOICE.findall(response.body)]
+        self.showing(response.body)
         if position < count and not self.next_choices:
             raise JourneyError(f"no question {position + 1} after answering {position}")
 

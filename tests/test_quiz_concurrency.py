@@ -2,14 +2,15 @@
 one attempt, one score, counted once, and no acknowledged answer lost."""
 from __future__ import annotations
 
+import re
 import threading
 
 from sqlalchemy import func, select
 
 from cdso.extensions import db
-from cdso.models import Attempt, FigureBucket
-from tests.test_quiz_support import (answer_key, browser, fresh, login, participant_client,
-                                     start, token)
+from cdso.models import Attempt, AttemptQuestion, FigureBucket
+from tests.test_quiz_support import (answer_key, browser, choices_on, fresh, login,
+                                     participant_client, start, token)
 
 
 def all_at_once(calls):
@@ -96,3 +97,27 @@ def test_no_acknowledged_answer_is_lost_to_a_concurrent_finish(app, contest):
     attempt = db.session.get(Attempt, attempt_id)
     assert attempt.status == "finished"
     assert attempt.score == acknowledged  # every saved answer was right and is counted
+
+
+def test_concurrent_taps_on_one_question_keep_the_latest(app, contest):
+    """Taps of one page sent at once, in any arrival order: the one with the highest key
+    is what stays saved, and every tap acknowledged as saved is no older than it."""
+    client, account = participant_client(app, contest)
+    attempt_id = start(client)
+    url = f"/thi/{attempt_id}/cau/2"
+    page = client.get(url).get_data(as_text=True)
+    choices = choices_on(page)
+    base = int(re.search(r'name="seq" value="(\d+)"', page).group(1))
+    devices = phones(app, account, 4)
+    taps = [(base + tap, choices[tap % len(choices)]) for tap in (4, 1, 3, 2)]
+    responses = all_at_once([
+        lambda d=d, t=t, s=s, c=c: d.post(url, data={"csrf_token": t, "choice": c, "seq": s})
+        for (d, t), (s, c) in zip(devices, taps, strict=True)])
+    assert all(not isinstance(r, Exception) and r.status_code in (303, 409)
+               for r in responses), responses
+    assert responses[0].status_code == 303  # the last tap is never refused
+    fresh()
+    saved = db.session.execute(select(AttemptQuestion.chosen_choice_id, AttemptQuestion.answer_seq)
+                               .where(AttemptQuestion.attempt_id == attempt_id,
+                                      AttemptQuestion.position == 2)).one()
+    assert tuple(saved) == (choices[4 % len(choices)], base + 4)

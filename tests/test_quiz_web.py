@@ -252,3 +252,56 @@ def test_answer_posting_is_rate_limited_per_account(app, contest):
     other_attempt = start(other)
     assert other.post(f"/thi/{other_attempt}/cau/1", headers=HTMX,
                       data={"csrf_token": token(other, "/thi"), "go": "next"}).status_code == 200
+
+
+def seq_on(html: str) -> int:
+    return int(re.search(r'name="seq" value="(\d+)"', html).group(1))
+
+
+def test_a_late_earlier_tap_never_overwrites_the_answer_seen_saved(app, contest):
+    """A phone taps A, the signal drops, it taps B: B is saved and shown. A's request,
+    held up in the network, arrives after: it changes nothing and says so."""
+    client, _ = participant_client(app, contest)
+    attempt_id = start(client)
+    csrf = token(client, "/thi")
+    page = client.get(f"/thi/{attempt_id}/cau/3").get_data(as_text=True)
+    first, second = choices_on(page)[:2]
+    base = seq_on(page)
+    url = f"/thi/{attempt_id}/cau/3"
+    later = client.post(url, headers=HTMX, data={"csrf_token": csrf, "choice": second,
+                                                 "seq": base + 2, "go": "next"})
+    assert later.status_code == 200 and "Câu 4/20" in later.get_data(as_text=True)
+    for headers in (HTMX, {}):
+        late = client.post(url, headers=headers, data={"csrf_token": csrf, "choice": first,
+                                                       "seq": base + 1, "go": "next"})
+        html = late.get_data(as_text=True)
+        assert late.status_code == 409 and "một lần chọn sau" in html and "Câu 3/20" in html
+        assert f'value="{second}" checked' in html and seq_on(html) > base + 2
+    # The same choice arriving late is simply true, and a tap on a newer page wins.
+    assert client.post(url, headers=HTMX, data={"csrf_token": csrf, "choice": second,
+                                                "seq": base + 1}).status_code == 200
+    newer = seq_on(client.get(url).get_data(as_text=True))
+    assert client.post(url, headers=HTMX, data={"csrf_token": csrf, "choice": first,
+                                                "seq": newer}).status_code == 200
+    fresh()
+    assert db.session.scalar(select(AttemptQuestion.chosen_choice_id).where(
+        AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 3)) == first
+
+
+def test_taps_without_javascript_keep_the_last_to_arrive_and_garbled_keys_are_ignored(app, contest):
+    client, _ = participant_client(app, contest)
+    attempt_id = start(client)
+    csrf = token(client, "/thi")
+    url = f"/thi/{attempt_id}/cau/1"
+    page = client.get(url).get_data(as_text=True)
+    first, second = choices_on(page)[:2]
+    base = seq_on(page)
+    for choice in (first, second):  # two submissions of one page: both send its base
+        assert client.post(url, data={"csrf_token": csrf, "choice": choice, "seq": base}
+                           ).status_code == 303
+    for garbled in ("", "abc", "-5", "9" * 40):
+        assert client.post(url, data={"csrf_token": csrf, "choice": second, "seq": garbled}
+                           ).status_code == 303
+    fresh()
+    assert db.session.scalar(select(AttemptQuestion.chosen_choice_id).where(
+        AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1)) == second

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cdso.extensions import db
@@ -22,6 +22,10 @@ class Attempt(db.Model):
         Index("ix_attempt_contest_finished", "contest_id", "finished_at"),
         Index("ix_attempt_contest_recorded", "contest_id", "recorded_at"),
         Index("ix_attempt_status_deadline", "status", "deadline"),
+        # A paper row (its idempotency key) is imported once, even from two files at once.
+        Index("ux_attempt_external_ref", "contest_id", "external_ref", unique=True,
+              postgresql_where=text("external_ref IS NOT NULL"),
+              sqlite_where=text("external_ref IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +77,7 @@ class AttemptQuestion(db.Model):
     choice_order: Mapped[str] = mapped_column(String(100))  # "12,9,10,11": choice ids as shown
     chosen_choice_id: Mapped[int | None] = mapped_column(ForeignKey("choice.id"))
     answered_at: Mapped[dt.datetime | None]
+    answer_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     is_correct: Mapped[bool | None]  # filled when the attempt is graded
 
     attempt: Mapped[Attempt] = relationship(back_populates="questions")

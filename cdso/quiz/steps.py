@@ -124,19 +124,27 @@ def question(attempt_id: int, position: int):
     raw = request.form.get("choice", "").strip()
     choice_id = int(raw) if raw.isdigit() and len(raw) < 10 else (-1 if raw else None)
     try:
-        sheet = quiz.save_answer(attempt_id, current_user.id, position, choice_id, now)
+        sheet = quiz.save_answer(attempt_id, current_user.id, position, choice_id, now,
+                                 seq=_seq(request.form.get("seq", "")))
     except quiz.QuestionNotInAttempt:
         return _no_such_question(_sheet(attempt_id).count, position)
     except quiz.AttemptNotFound:
         abort(404)
     except (quiz.AttemptFinished, quiz.AttemptExpired) as refused:
         return _closed(_sheet(attempt_id), now, str(refused))
-    except quiz.InvalidAnswer as refused:
+    except (quiz.InvalidAnswer, quiz.StaleAnswer) as refused:
         db.session.rollback()
         return _render(_sheet(attempt_id), "question", position, partial=is_htmx(),
-                       error=str(refused), status=422)
+                       error=str(refused), status=409 if isinstance(refused, quiz.StaleAnswer)
+                       else 422)
     db.session.commit()
     return _after_post(sheet, position)
+
+
+def _seq(raw: str) -> int | None:
+    """The tap's order key from the form; None (the page's base) when absent or garbled."""
+    raw = raw.strip()
+    return int(raw) if raw.isdigit() and len(raw) < 16 else None
 
 
 @bp.route("/thi/<int:attempt_id>/du-doan", methods=["GET", "POST"])

@@ -28,9 +28,12 @@ from cdso.services import stats
 from cdso.services.quiz_draw import draw_questions
 
 GRACE = dt.timedelta(seconds=10)
+SEQ_STEP = 1000  # a page's answer order keys: its base, then one more for each tap on it
 MAX_PREDICTION = 100_000_000
 OPEN, FINISHED = AttemptStatus.OPEN.value, AttemptStatus.FINISHED.value
 FINISHED_MESSAGE = "Bài thi này đã nộp, không thể sửa câu trả lời nữa."
+STALE_MESSAGE = ("Câu này vừa được trả lời bằng một lần chọn sau, nên lần gửi này không thay "
+                 "đổi gì. Phương án đang được lưu là phương án đã đánh dấu dưới đây.")
 
 
 class QuizRefused(Exception):
@@ -57,6 +60,10 @@ class InvalidAnswer(QuizRefused):
     pass
 
 
+class StaleAnswer(QuizRefused):
+    """An earlier tap arriving after a later one was saved: it changes nothing."""
+
+
 class StartRaced(QuizRefused):
     """Another request started this attempt and this transaction cannot see it yet:
     roll back and start again (the new transaction sees it and resumes it)."""
@@ -69,6 +76,12 @@ class Slot:
     question_id: int
     choice_ids: list[int]
     chosen: int | None
+    seq: int = 0  # the order key of the saved answer
+
+    @property
+    def next_seq(self) -> int:
+        """The base key of a page showing this question: above every key saved so far."""
+        return (self.seq // SEQ_STEP + 1) * SEQ_STEP
 
 
 @dataclass
@@ -112,7 +125,7 @@ def load_sheet(attempt_id: int, account_id: int, *, lock: bool = False) -> Sheet
     aq = AttemptQuestion
     query = (select(Attempt.account_id, Attempt.contest_id, Attempt.number, Attempt.status,
                     Attempt.started_at, Attempt.deadline, Attempt.prediction, aq.position,
-                    aq.id, aq.question_id, aq.choice_order, aq.chosen_choice_id)
+                    aq.id, aq.question_id, aq.choice_order, aq.chosen_choice_id, aq.answer_seq)
              .join(aq, aq.attempt_id == Attempt.id).where(Attempt.id == attempt_id)
              .order_by(aq.position))
     if lock:
@@ -124,7 +137,7 @@ def load_sheet(attempt_id: int, account_id: int, *, lock: bool = False) -> Sheet
     return Sheet(attempt_id, first.contest_id, first.number, first.status, first.started_at,
                  first.deadline, first.prediction,
                  [Slot(r.position, r.id, r.question_id, [int(x) for x in r.choice_order.split(",")],
-                       r.chosen_choice_id) for r in rows])
+                       r.chosen_choice_id, r.answer_seq) for r in rows])
 
 
 def _check_writable(sheet: Sheet, now: dt.datetime) -> None:
@@ -198,9 +211,16 @@ def start_attempt(contest: Contest, registration: Registration, *, now: dt.datet
 # --- answering ----------------------------------------------------------------------------
 
 def save_answer(attempt_id: int, account_id: int, position: int, choice_id: int | None,
-                now: dt.datetime) -> Sheet:
+                now: dt.datetime, seq: int | None = None) -> Sheet:
     """Save one answer: one SELECT of the attempt's rows, and one small UPDATE of the
-    answered row when the choice changed. `choice_id` None saves nothing."""
+    answered row. `choice_id` None saves nothing.
+
+    `seq` puts taps in order. A page carries its question's `next_seq`, above every key
+    saved so far, and its script adds one for each tap (without JavaScript every tap sends
+    the base). A request whose key is below the saved one is an earlier tap that arrived
+    late (a phone's retry, a proxy's delay): it changes nothing and says so (StaleAnswer),
+    so the answer the resident last saw saved stays saved. Equal keys, the same page
+    without JavaScript, keep "the last to arrive wins"."""
     sheet = load_sheet(attempt_id, account_id, lock=True)
     slot = sheet.slot(position)
     if slot is None:
@@ -210,17 +230,28 @@ def save_answer(attempt_id: int, account_id: int, position: int, choice_id: int 
         return sheet
     if choice_id not in slot.choice_ids:
         raise InvalidAnswer("Phương án đã gửi không thuộc câu hỏi này. Xin chọn lại một phương án.")
-    if slot.chosen != choice_id:
-        answers, attempts = AttemptQuestion.__table__, Attempt.__table__
-        # Still open when written: on SQLite, where there is no FOR SHARE, this is what
-        # keeps an answer from landing after a finish graded the attempt.
-        still_open = select(attempts.c.id).where(attempts.c.id == attempt_id,
-                                                 attempts.c.status == OPEN).exists()
-        written = db.session.execute(answers.update().where(answers.c.id == slot.row_id, still_open)
-                                     .values(chosen_choice_id=choice_id, answered_at=now))
-        if written.rowcount != 1:
-            raise AttemptFinished(FINISHED_MESSAGE)
-        slot.chosen = choice_id
+    seq = slot.next_seq if seq is None else min(max(seq, 0), slot.next_seq + SEQ_STEP - 1)
+    if seq < slot.seq:
+        if choice_id == slot.chosen:
+            return sheet
+        raise StaleAnswer(STALE_MESSAGE)
+    if choice_id == slot.chosen and seq == slot.seq:
+        return sheet
+    answers, attempts = AttemptQuestion.__table__, Attempt.__table__
+    # Still open when written: on SQLite, where there is no FOR SHARE, this is what keeps
+    # an answer from landing after a finish graded the attempt. The key is checked again
+    # in the UPDATE itself, which on PostgreSQL sees a concurrent save that committed first.
+    still_open = select(attempts.c.id).where(attempts.c.id == attempt_id,
+                                             attempts.c.status == OPEN).exists()
+    values = dict(chosen_choice_id=choice_id, answer_seq=seq)
+    if choice_id != slot.chosen:
+        values["answered_at"] = now
+    written = db.session.execute(answers.update().where(
+        answers.c.id == slot.row_id, answers.c.answer_seq <= seq, still_open).values(**values))
+    if written.rowcount != 1:
+        status = db.session.scalar(select(attempts.c.status).where(attempts.c.id == attempt_id))
+        raise StaleAnswer(STALE_MESSAGE) if status == OPEN else AttemptFinished(FINISHED_MESSAGE)
+    slot.chosen, slot.seq = choice_id, seq
     return sheet
 
 

@@ -24,3 +24,22 @@ document.addEventListener("htmx:sendError", function (event) {
     "Khi có sóng, xin bấm lại.";
   form.insertBefore(note, form.firstChild);
 });
+
+// Each tap on a question page sends a higher order key than the one before (the page's
+// base plus the number of taps), so the server can tell a late, earlier tap from the last.
+document.addEventListener("submit", function (event) {
+  var seq = event.target.querySelector && event.target.querySelector("input[name=seq]");
+  if (!seq) return;
+  var base = seq.getAttribute("data-base") || seq.value;
+  var taps = Math.min(999, parseInt(seq.getAttribute("data-taps") || "0", 10) + 1);
+  seq.setAttribute("data-base", base);
+  seq.setAttribute("data-taps", String(taps));
+  seq.value = String(parseInt(base, 10) + taps);
+}, true);
+
+// After an htmx step, keyboard and screen reader users start at the new step, not at the
+// top of the page.
+document.addEventListener("htmx:afterSettle", function () {
+  var step = document.getElementById("step");
+  if (step && step.contains(document.activeElement) === false) step.focus({ preventScroll: true });
+});

@@ -8,6 +8,7 @@ Screenshots go to tests/artifacts/screens/, which the test run keeps."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,12 @@ class Site:
     base_url: str
     people: People
     database_path: Path
+
+    def answer_seq(self, position: int) -> int:
+        """The saved order key of `position` in the newest attempt (read from the file)."""
+        with sqlite3.connect(self.database_path) as conn:
+            return conn.execute("SELECT answer_seq FROM attempt_question WHERE position = ? "
+                                "ORDER BY attempt_id DESC LIMIT 1", (position,)).fetchone()[0]
 
 
 def pytest_itemcollected(item):

@@ -97,8 +97,17 @@ def test_register_and_answer_by_keyboard_only(page, site):
     page.keyboard.press("Shift+Tab")
     while page.evaluate(FOCUSED) != "button:Tiếp":
         page.keyboard.press("Shift+Tab")
+    seq = page.locator("#step input[name=seq]")
+    base = int(seq.get_attribute("value"))
     page.keyboard.press("Space")
     expect(progress).to_contain_text("Câu 2/")
+    # The focus starts at the new step, not back at the top of the page; the next Tab
+    # reaches the new question's first choice.
+    expect(page.locator("#step")).to_be_focused()
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED) == "radio:choice"
+    # The tap carried the page's base key plus one (static/js/app.js), and was saved.
+    assert site.answer_seq(1) == base + 1
     expect(page.get_by_role("button", name="Câu 1 (đã trả lời)")).to_be_visible()
     page.get_by_role("button", name="Câu 1 (đã trả lời)").focus()
     page.keyboard.press("Enter")
