@@ -268,3 +268,52 @@ def test_unit_breakdown_matches_the_separate_sums(app):
             assert plain(got.by_group) == plain(by_group)
             assert got.days == stats.daily_series(contest.id, unit_id, as_of)
     assert sum(f.registered for f in got.by_group.values()) == 2  # as of T0: not the third
+
+
+def test_minute_buckets_give_what_the_source_rows_give(app, monkeypatch):
+    """Inside an hour a figure adds minute buckets (kept a day) instead of counting the
+    hour's rows: for every moment, the same figures either way, also after a rebuild, and
+    pruning drops only minutes no figure reads."""
+    from cdso.models import FigureMinute
+    from cdso.services import stats
+    with time_machine.travel(T0 - dt.timedelta(days=1), tick=False):
+        contest = factories.make_contest()
+        school = factories.organisation(factories.unit())
+    for index, seconds in enumerate((65, 600, 605, 1799, 3000)):  # inside T0's hour
+        with time_machine.travel(T0 + dt.timedelta(seconds=seconds), tick=False):
+            person = factories.make_participant(
+                contest, organisation_id=school.id if index == 2 else None,
+                group=("hoc_sinh", "nguoi_dan")[index % 2],
+                unit_name=("Phường Gia Viên", "Xã Tứ Kỳ")[index % 2])
+            if index in (1, 3, 4):
+                factories.make_finished_attempt(contest, person)
+    moments = [T0 + dt.timedelta(seconds=s) for s in (0, 64, 65, 66, 599, 600, 606, 1800, 3540)]
+    unit_id = factories.unit().id
+
+    def plain(figures):
+        return {k: (f.registered, f.finished, f.attempts) for k, f in figures.items()
+                if f.registered or f.finished or f.attempts}
+
+    def everything():
+        out = []
+        for as_of in moments:
+            out.append([plain(stats.city_figures_by(contest.id, as_of, dim))
+                        for dim in ("unit_id", "group", "organisation_id")])
+            out[-1].append(plain(stats.unit_figures_by(contest.id, unit_id, as_of, "group")))
+            out[-1].append(stats.daily_series(contest.id, None, as_of))
+        return out
+
+    with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False):
+        by_minutes = everything()
+        monkeypatch.setattr(stats, "MINUTES_KEPT", dt.timedelta(0))  # as if pruned: source rows
+        by_rows = everything()
+        monkeypatch.undo()
+        stats.rebuild_buckets(contest.id)
+        rebuilt = everything()
+    assert by_minutes == by_rows == rebuilt
+    assert by_minutes[-1][1] == {"hoc_sinh": (3, 1, 1), "nguoi_dan": (2, 2, 2)}
+    assert by_minutes[2][0] == {} and by_minutes[3][0] == {unit_id: (1, 0, 0)}  # 08:01:05 on
+    kept = db.session.scalar(select(db.func.count(FigureMinute.id)))
+    assert kept >= 5
+    assert stats.prune_minutes(T0 + dt.timedelta(hours=25)) == 0  # still readable
+    assert stats.prune_minutes(T0 + dt.timedelta(hours=26, minutes=1)) == kept

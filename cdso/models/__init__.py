@@ -6,7 +6,7 @@ from cdso.models.bank import Choice, Question, QuestionStatus, Topic
 from cdso.models.certificate import Certificate
 from cdso.models.contest import Contest, Round, TopicQuota
 from cdso.models.document import Document, DocumentTemplate
-from cdso.models.figures import FigureBucket
+from cdso.models.figures import FigureBucket, FigureMinute
 from cdso.models.ranking import RankingEntry, RankingRun
 from cdso.models.unit import Organisation, Unit
 
@@ -18,7 +18,7 @@ __all__ = [
     "Certificate",
     "Contest", "Round", "TopicQuota",
     "Document", "DocumentTemplate",
-    "FigureBucket",
+    "FigureBucket", "FigureMinute",
     "RankingEntry", "RankingRun",
     "Organisation", "Unit",
 ]

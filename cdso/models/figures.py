@@ -1,4 +1,5 @@
-"""Counts kept on write, by hour, so any figure "as of" a moment is a small sum."""
+"""Counts kept on write, by hour (for good) and by minute (for the last day), so any
+figure "as of" a moment is a small sum."""
 from __future__ import annotations
 
 import datetime as dt
@@ -29,6 +30,30 @@ class FigureBucket(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"))
     hour: Mapped[dt.datetime]  # start of the hour, naive UTC
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    organisation_id: Mapped[int] = mapped_column(default=0)
+    group: Mapped[str] = mapped_column(String(20))
+    registered: Mapped[int] = mapped_column(default=0)
+    finished: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    imported_attempts: Mapped[int] = mapped_column(default=0)
+
+
+class FigureMinute(db.Model):
+    """The same counts by minute, kept for the last day only (`cdso sweep` prunes them):
+    a figure as of a moment inside the current hour adds these instead of counting the
+    hour's rows in the source tables."""
+
+    __table_args__ = (
+        UniqueConstraint("contest_id", "minute", "unit_id", "organisation_id", "group",
+                         name="uq_figure_minute_key"),
+        Index("ix_minute_unit", "contest_id", "unit_id", "minute",
+              postgresql_include=["organisation_id", "group", *COUNT_COLUMNS]),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"))
+    minute: Mapped[dt.datetime]  # start of the minute, naive UTC
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     organisation_id: Mapped[int] = mapped_column(default=0)
     group: Mapped[str] = mapped_column(String(20))

@@ -6,9 +6,12 @@
 - coverage: finished ÷ adult population of the unit (None when the population is unknown).
 
 Every write that changes a figure calls one `record_*` function here, in the same
-transaction, which adds to the hourly bucket. A figure as of moment T is the sum of the
-buckets of the whole hours before T plus the rows recorded in T's own hour, counted
-from the indexed source tables: the same answer every time it is asked.
+transaction, which adds to the hourly bucket and to the minute bucket. A figure as of
+moment T is the sum of the buckets of the whole hours before T, plus, for T's own hour,
+the minute buckets of its whole minutes (kept for the last MINUTES_KEPT) and the rows of
+T's own minute counted from the indexed source tables; for an older T, whose minute
+buckets are pruned, the rows of its hour from the source tables. Each way counts the same
+rows, so a figure is the same every time it is asked.
 """
 from __future__ import annotations
 
@@ -20,30 +23,39 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cdso.extensions import db
-from cdso.models import Attempt, AttemptStatus, FigureBucket, Registration, Unit
+from cdso.formatting import utcnow
+from cdso.models import Attempt, AttemptStatus, FigureBucket, FigureMinute, Registration, Unit
 
 GOAL = 0.8
+MINUTES_KEPT = dt.timedelta(hours=24)  # minute buckets younger than this are complete
 
 
 def hour_of(moment: dt.datetime) -> dt.datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+def minute_of(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
 def _bump(contest_id: int, moment: dt.datetime, unit_id: int, organisation_id: int | None,
           group: str, **counts: int) -> None:
-    """Add to one hourly bucket with a single upsert (no read, no lost update)."""
-    values = dict(contest_id=contest_id, hour=hour_of(moment), unit_id=unit_id,
-                  organisation_id=organisation_id or 0, group=group,
-                  registered=0, finished=0, attempts=0, imported_attempts=0)
-    values.update(counts)
+    """Add to the moment's hourly and minute buckets, each with a single upsert (no read,
+    no lost update)."""
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    table = FigureBucket.__table__
-    statement = insert(table).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["contest_id", "hour", "unit_id", "organisation_id", "group"],
-        set_={name: table.c[name] + statement.excluded[name] for name in counts},
-    )
-    db.session.execute(statement)
+    for table, column, start in ((FigureBucket.__table__, "hour", hour_of(moment)),
+                                 (FigureMinute.__table__, "minute", minute_of(moment))):
+        values = dict(contest_id=contest_id, unit_id=unit_id, group=group,
+                      organisation_id=organisation_id or 0,
+                      registered=0, finished=0, attempts=0, imported_attempts=0)
+        values[column] = start
+        values.update(counts)
+        statement = insert(table).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["contest_id", column, "unit_id", "organisation_id", "group"],
+            set_={name: table.c[name] + statement.excluded[name] for name in counts},
+        )
+        db.session.execute(statement)
 
 
 def record_registration(registration: Registration) -> None:
@@ -161,6 +173,40 @@ def _bucket_sums(contest_id: int, before_hour: dt.datetime, dimension, extra_fil
 
 
 def _recent_counts(contest_id: int, start: dt.datetime, end: dt.datetime, dimension: str,
+                   unit_id: int | None = None) -> dict:
+    """What was recorded in [start, end) (inside one hour), grouped by "unit_id",
+    "organisation_id" or "group": from the minute buckets while they are kept, plus the
+    rows of `end`'s own minute; else from the source tables."""
+    if start < utcnow() - MINUTES_KEPT:
+        return _source_counts(contest_id, start, end, dimension, unit_id)
+    minute = minute_of(end)
+    out = _minute_sums(contest_id, start, minute, dimension, unit_id)
+    if end > minute:
+        for key, figures in _source_counts(contest_id, minute, end, dimension, unit_id).items():
+            out.setdefault(key, Figures()).add(figures)
+    return out
+
+
+def _minute_sums(contest_id: int, start: dt.datetime, end: dt.datetime, dimension: str,
+                 unit_id: int | None) -> dict:
+    dim = getattr(FigureMinute, dimension)
+    query = select(dim, func.sum(FigureMinute.registered), func.sum(FigureMinute.finished),
+                   func.sum(FigureMinute.attempts), func.sum(FigureMinute.imported_attempts)
+                   ).where(FigureMinute.contest_id == contest_id, FigureMinute.minute >= start,
+                           FigureMinute.minute < end)
+    if unit_id is not None:
+        query = query.where(FigureMinute.unit_id == unit_id)
+    return {key: Figures(*(int(c or 0) for c in counts))
+            for key, *counts in db.session.execute(query.group_by(dim))}
+
+
+def prune_minutes(now: dt.datetime) -> int:
+    """Drop minute buckets older than MINUTES_KEPT and an hour (no figure reads them)."""
+    return db.session.execute(FigureMinute.__table__.delete().where(
+        FigureMinute.minute < hour_of(now - MINUTES_KEPT) - dt.timedelta(hours=1))).rowcount
+
+
+def _source_counts(contest_id: int, start: dt.datetime, end: dt.datetime, dimension: str,
                    unit_id: int | None = None) -> dict:
     """Rows recorded in [start, end) from the source tables, grouped by a
     Registration column ("unit_id", "organisation_id" or "group")."""
@@ -328,36 +374,50 @@ def daily_series(contest_id: int, unit_id: int | None = None,
     return [(day, r, f) for day, (r, f) in sorted(days.items())]
 
 
-def _hour_expr(column):
+def _truncated(column, unit: str):
+    """The SQL expression of `column` cut to the start of its "hour" or "minute"."""
     if db.engine.dialect.name == "postgresql":
-        return func.date_trunc("hour", column)
-    return func.strftime("%Y-%m-%d %H:00:00.000000", column)
+        return func.date_trunc(unit, column)
+    return func.strftime("%Y-%m-%d %H:00:00.000000" if unit == "hour"
+                         else "%Y-%m-%d %H:%M:00.000000", column)
 
 
-def rebuild_buckets(contest_id: int) -> None:
-    """Recount every bucket from the source tables, with aggregate queries
-    (after a bulk load, or to repair)."""
-    db.session.execute(FigureBucket.__table__.delete().where(FigureBucket.contest_id == contest_id))
+def rebuild_buckets(contest_id: int, now: dt.datetime | None = None) -> None:
+    """Recount every hourly bucket, and the minute buckets of the last MINUTES_KEPT, from
+    the source tables with aggregate queries (after a bulk load, or to repair)."""
+    now = now or utcnow()
+    _rebuild(FigureBucket, "hour", contest_id, since=None)
+    _rebuild(FigureMinute, "minute", contest_id, since=hour_of(now - MINUTES_KEPT))
+    db.session.flush()
+
+
+def _rebuild(model, unit: str, contest_id: int, since: dt.datetime | None) -> None:
+    scope = [model.contest_id == contest_id]
+    if since is not None:
+        scope.append(getattr(model, unit) >= since)
+    db.session.execute(model.__table__.delete().where(*scope))
     keys = (Registration.unit_id, func.coalesce(Registration.organisation_id, 0),
             Registration.group)
     totals: dict[tuple, dict[str, int]] = {}
 
     def add(rows, name):
-        for hour, unit_id, org_id, group, count in rows:
-            if isinstance(hour, str):
-                hour = dt.datetime.fromisoformat(hour)
-            slot = totals.setdefault((hour, unit_id, org_id, group), {
+        for start, unit_id, org_id, group, count in rows:
+            if isinstance(start, str):
+                start = dt.datetime.fromisoformat(start)
+            slot = totals.setdefault((start, unit_id, org_id, group), {
                 "registered": 0, "finished": 0, "attempts": 0, "imported_attempts": 0})
             slot[name] += count
 
     def grouped(moment_column, *where, join_attempts=False):
-        hour = _hour_expr(moment_column)
-        query = select(hour, *keys, func.count())
+        start = _truncated(moment_column, unit)
+        query = select(start, *keys, func.count())
         if join_attempts:
             query = query.select_from(Attempt).join(
                 Registration, Registration.id == Attempt.registration_id)
+        if since is not None:
+            query = query.where(moment_column >= since)
         query = query.where(Registration.contest_id == contest_id, *where)
-        return db.session.execute(query.group_by(hour, *keys)).all()
+        return db.session.execute(query.group_by(start, *keys)).all()
 
     add(grouped(Registration.created_at), "registered")
     add(grouped(Registration.first_finished_at, Registration.first_finished_at.is_not(None)),
@@ -366,9 +426,8 @@ def rebuild_buckets(contest_id: int) -> None:
     add(grouped(Attempt.recorded_at, finished, join_attempts=True), "attempts")
     add(grouped(Attempt.recorded_at, finished, Attempt.source != "online",
                 join_attempts=True), "imported_attempts")
-    rows = [dict(contest_id=contest_id, hour=hour, unit_id=unit_id, organisation_id=org_id,
-                 group=group, **counts)
-            for (hour, unit_id, org_id, group), counts in totals.items()]
+    rows = [{"contest_id": contest_id, unit: start, "unit_id": unit_id,
+             "organisation_id": org_id, "group": group, **counts}
+            for (start, unit_id, org_id, group), counts in totals.items()]
     if rows:
-        db.session.execute(FigureBucket.__table__.insert(), rows)
-    db.session.flush()
+        db.session.execute(model.__table__.insert(), rows)
