@@ -79,13 +79,9 @@ def create_admin_command(login: str, password: str | None, name: str) -> None:
 
 @cli.command("sweep")
 def sweep_command() -> None:
-    """Finish every attempt whose deadline has passed, with the answers saved before it,
-    and drop the minute buckets no figure reads any more."""
-    from cdso.formatting import utcnow
-    from cdso.services import quiz, stats
+    """Finish every attempt whose deadline has passed, with the answers saved before it."""
+    from cdso.services import quiz
 
     finished = quiz.sweep_expired()
     db.session.commit()
-    pruned = stats.prune_minutes(utcnow())
-    db.session.commit()
-    click.echo(f"Đã tự động nộp {finished} bài thi quá giờ; xoá {pruned} ô số liệu theo phút đã cũ.")
+    click.echo(f"Đã tự động nộp {finished} bài thi quá giờ.")

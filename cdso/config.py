@@ -53,6 +53,9 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # The cookie is signed and sent again only when the session changes (a login, a
+        # flash message), not on every answer step: less CPU and ~200 bytes less per step.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": None,  # a resident may keep a quiz page open for its whole time
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript",

@@ -71,7 +71,7 @@ def test_each_step_is_one_htmx_request_answered_with_the_next_partial(app, conte
     response = client.post(f"/thi/{attempt_id}/cau/1", headers=HTMX,
                            data={"csrf_token": csrf, "choice": choices_on(first)[0], "go": "next"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and html.startswith('<section id="step">')
+    assert response.status_code == 200 and html.startswith('<section id="step" tabindex="-1">')
     assert "<html" not in html and "Câu 2/20" in html and "Đã trả lời 1/20 câu" in html
     assert response.headers["HX-Push-Url"] == f"/thi/{attempt_id}/cau/2"
     assert "HX-Request" in response.headers["Vary"]
@@ -87,7 +87,7 @@ def test_each_step_is_one_htmx_request_answered_with_the_next_partial(app, conte
     to_review = client.post(f"/thi/{attempt_id}/cau/20", headers=HTMX,
                             data={"csrf_token": csrf, "go": "review"})
     review = to_review.get_data(as_text=True)
-    assert review.startswith('<section id="step">') and "Bạn còn 19 câu chưa trả lời" in review
+    assert review.startswith('<section id="step" tabindex="-1">') and "Bạn còn 19 câu chưa trả lời" in review
     fresh()
     assert db.session.scalar(select(AttemptQuestion.chosen_choice_id).where(
         AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1)) == \

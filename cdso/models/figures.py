@@ -1,5 +1,5 @@
-"""Counts kept on write, by hour (for good) and by minute (for the last day), so any
-figure "as of" a moment is a small sum."""
+"""Counts kept on write, by hour and by minute, so any figure "as of" a moment is a
+small sum."""
 from __future__ import annotations
 
 import datetime as dt
@@ -40,15 +40,16 @@ class FigureBucket(db.Model):
 
 
 class FigureMinute(db.Model):
-    """The same counts by minute, kept for the last day only (`cdso sweep` prunes them):
-    a figure as of a moment inside the current hour adds these instead of counting the
-    hour's rows in the source tables."""
+    """The same counts by minute: a figure as of a moment inside an hour adds those of
+    the hour's whole minutes instead of counting the hour's rows in the source tables."""
 
     __table_args__ = (
         UniqueConstraint("contest_id", "minute", "unit_id", "organisation_id", "group",
                          name="uq_figure_minute_key"),
         Index("ix_minute_unit", "contest_id", "unit_id", "minute",
               postgresql_include=["organisation_id", "group", *COUNT_COLUMNS]),
+        Index("ix_minute_city", "contest_id", "minute",
+              postgresql_include=["unit_id", "organisation_id", "group", *COUNT_COLUMNS]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

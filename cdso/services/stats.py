@@ -7,11 +7,9 @@
 
 Every write that changes a figure calls one `record_*` function here, in the same
 transaction, which adds to the hourly bucket and to the minute bucket. A figure as of
-moment T is the sum of the buckets of the whole hours before T, plus, for T's own hour,
-the minute buckets of its whole minutes (kept for the last MINUTES_KEPT) and the rows of
-T's own minute counted from the indexed source tables; for an older T, whose minute
-buckets are pruned, the rows of its hour from the source tables. Each way counts the same
-rows, so a figure is the same every time it is asked.
+moment T is the sum of the buckets of the whole hours before T, plus the minute buckets
+of the whole minutes of T's own hour, plus the rows of T's own minute counted from the
+indexed source tables: the same answer every time it is asked.
 """
 from __future__ import annotations
 
@@ -23,11 +21,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cdso.extensions import db
-from cdso.formatting import utcnow
 from cdso.models import Attempt, AttemptStatus, FigureBucket, FigureMinute, Registration, Unit
 
 GOAL = 0.8
-MINUTES_KEPT = dt.timedelta(hours=24)  # minute buckets younger than this are complete
 
 
 def hour_of(moment: dt.datetime) -> dt.datetime:
@@ -175,10 +171,8 @@ def _bucket_sums(contest_id: int, before_hour: dt.datetime, dimension, extra_fil
 def _recent_counts(contest_id: int, start: dt.datetime, end: dt.datetime, dimension: str,
                    unit_id: int | None = None) -> dict:
     """What was recorded in [start, end) (inside one hour), grouped by "unit_id",
-    "organisation_id" or "group": from the minute buckets while they are kept, plus the
-    rows of `end`'s own minute; else from the source tables."""
-    if start < utcnow() - MINUTES_KEPT:
-        return _source_counts(contest_id, start, end, dimension, unit_id)
+    "organisation_id" or "group": the minute buckets of its whole minutes, plus the rows
+    of `end`'s own minute from the source tables."""
     minute = minute_of(end)
     out = _minute_sums(contest_id, start, minute, dimension, unit_id)
     if end > minute:
@@ -198,12 +192,6 @@ def _minute_sums(contest_id: int, start: dt.datetime, end: dt.datetime, dimensio
         query = query.where(FigureMinute.unit_id == unit_id)
     return {key: Figures(*(int(c or 0) for c in counts))
             for key, *counts in db.session.execute(query.group_by(dim))}
-
-
-def prune_minutes(now: dt.datetime) -> int:
-    """Drop minute buckets older than MINUTES_KEPT and an hour (no figure reads them)."""
-    return db.session.execute(FigureMinute.__table__.delete().where(
-        FigureMinute.minute < hour_of(now - MINUTES_KEPT) - dt.timedelta(hours=1))).rowcount
 
 
 def _source_counts(contest_id: int, start: dt.datetime, end: dt.datetime, dimension: str,
@@ -382,20 +370,16 @@ def _truncated(column, unit: str):
                          else "%Y-%m-%d %H:%M:00.000000", column)
 
 
-def rebuild_buckets(contest_id: int, now: dt.datetime | None = None) -> None:
-    """Recount every hourly bucket, and the minute buckets of the last MINUTES_KEPT, from
-    the source tables with aggregate queries (after a bulk load, or to repair)."""
-    now = now or utcnow()
-    _rebuild(FigureBucket, "hour", contest_id, since=None)
-    _rebuild(FigureMinute, "minute", contest_id, since=hour_of(now - MINUTES_KEPT))
+def rebuild_buckets(contest_id: int) -> None:
+    """Recount every hourly and minute bucket from the source tables with aggregate
+    queries (after a bulk load, or to repair)."""
+    _rebuild(FigureBucket, "hour", contest_id)
+    _rebuild(FigureMinute, "minute", contest_id)
     db.session.flush()
 
 
-def _rebuild(model, unit: str, contest_id: int, since: dt.datetime | None) -> None:
-    scope = [model.contest_id == contest_id]
-    if since is not None:
-        scope.append(getattr(model, unit) >= since)
-    db.session.execute(model.__table__.delete().where(*scope))
+def _rebuild(model, unit: str, contest_id: int) -> None:
+    db.session.execute(model.__table__.delete().where(model.contest_id == contest_id))
     keys = (Registration.unit_id, func.coalesce(Registration.organisation_id, 0),
             Registration.group)
     totals: dict[tuple, dict[str, int]] = {}
@@ -414,8 +398,6 @@ def _rebuild(model, unit: str, contest_id: int, since: dt.datetime | None) -> No
         if join_attempts:
             query = query.select_from(Attempt).join(
                 Registration, Registration.id == Attempt.registration_id)
-        if since is not None:
-            query = query.where(moment_column >= since)
         query = query.where(Registration.contest_id == contest_id, *where)
         return db.session.execute(query.group_by(start, *keys)).all()
 

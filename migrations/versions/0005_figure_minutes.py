@@ -1,16 +1,14 @@
-"""figure_minute: the figure counts by minute for the last day
+"""figure_minute: the figure counts by minute
 
-A figure as of a moment inside the current hour adds these instead of counting the
-hour's rows in the source tables (cdso.services.stats). Filled here for the last 25
-hours from the source tables, so figures read the same before and after the upgrade.
+A figure as of a moment inside an hour adds the minute buckets of the hour's whole
+minutes instead of counting the hour's rows in the source tables (cdso.services.stats).
+Filled here from the source tables, so figures read the same before and after.
 
 Revision ID: 0005_figure_minutes
 Revises: 0004_answer_seq_import_refs
 Create Date: 2026-11-22 02:00:00
 
 """
-import datetime as dt
-
 from alembic import op
 import sqlalchemy as sa
 
@@ -29,15 +27,15 @@ SELECT contest_id, minute, unit_id, organisation_id, grp, sum(r), sum(f), sum(a)
 FROM (
   SELECT contest_id, {created} AS minute, unit_id, coalesce(organisation_id, 0) AS organisation_id,
          "group" AS grp, 1 AS r, 0 AS f, 0 AS a, 0 AS i
-  FROM registration WHERE created_at >= :since
+  FROM registration
   UNION ALL
   SELECT contest_id, {finished}, unit_id, coalesce(organisation_id, 0), "group", 0, 1, 0, 0
-  FROM registration WHERE first_finished_at >= :since
+  FROM registration WHERE first_finished_at IS NOT NULL
   UNION ALL
   SELECT r.contest_id, {recorded}, r.unit_id, coalesce(r.organisation_id, 0), r."group", 0, 0, 1,
          CASE WHEN a.source <> 'online' THEN 1 ELSE 0 END
   FROM attempt a JOIN registration r ON r.id = a.registration_id
-  WHERE a.status = 'finished' AND a.recorded_at >= :since
+  WHERE a.status = 'finished'
 ) AS recorded
 GROUP BY contest_id, minute, unit_id, organisation_id, grp
 """
@@ -69,14 +67,16 @@ def upgrade():
     )
     op.create_index('ix_minute_unit', 'figure_minute', ['contest_id', 'unit_id', 'minute'],
                     unique=False, postgresql_include=['organisation_id', 'group', *COUNTS])
+    op.create_index('ix_minute_city', 'figure_minute', ['contest_id', 'minute'],
+                    unique=False, postgresql_include=['unit_id', 'organisation_id', 'group',
+                                                      *COUNTS])
     dialect = op.get_bind().dialect.name
-    since = (dt.datetime.now(dt.UTC).replace(tzinfo=None, minute=0, second=0, microsecond=0)
-             - dt.timedelta(hours=25))
     op.get_bind().execute(sa.text(BACKFILL.format(
         created=_minute('created_at', dialect), finished=_minute('first_finished_at', dialect),
-        recorded=_minute('a.recorded_at', dialect))), {"since": since})
+        recorded=_minute('a.recorded_at', dialect))))
 
 
 def downgrade():
+    op.drop_index('ix_minute_city', table_name='figure_minute')
     op.drop_index('ix_minute_unit', table_name='figure_minute')
     op.drop_table('figure_minute')
