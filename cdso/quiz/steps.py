@@ -13,6 +13,7 @@ from cdso.extensions import db, limiter
 from cdso.formatting import utcnow
 from cdso.models import Attempt, Contest
 from cdso.quiz.routes import bp
+from cdso.quiz.strip import strip_buttons
 from cdso.services import quiz, quiz_review
 from cdso.web.decorators import participant_required
 from cdso.web.errors import render_error
@@ -70,7 +71,8 @@ def _render(sheet: quiz.Sheet, kind: str, position: int = 0, *, partial: bool = 
     context = dict(sheet=sheet, position=position, error=error, typed=typed,
                    deadline_iso=sheet.deadline.strftime("%Y-%m-%dT%H:%M:%SZ"),
                    minutes_left=max(0, math.ceil((sheet.deadline - now).total_seconds() / 60)),
-                   answered=sheet.count - len(sheet.unanswered))
+                   answered=sheet.count - len(sheet.unanswered),
+                   strip_buttons=strip_buttons(sheet, position))
     if kind == "question":
         slot = sheet.slot(position)
         context.update(slot=slot, question=quiz_review.shown_question(slot.question_id),

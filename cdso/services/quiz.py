@@ -17,7 +17,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, false, func, insert, select
+from sqlalchemy import bindparam, case, false, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from cdso.extensions import db
@@ -119,18 +119,22 @@ class Sheet:
         return now > self.deadline + GRACE
 
 
+_AQ = AttemptQuestion
+# Built once: constructing a statement costs more CPU than running it (the answer step).
+_SHEET = (select(Attempt.account_id, Attempt.contest_id, Attempt.number, Attempt.status,
+                 Attempt.started_at, Attempt.deadline, Attempt.prediction, _AQ.position,
+                 _AQ.id, _AQ.question_id, _AQ.choice_order, _AQ.chosen_choice_id,
+                 _AQ.answer_seq)
+          .join(_AQ, _AQ.attempt_id == Attempt.id).where(Attempt.id == bindparam("attempt_id"))
+          .order_by(_AQ.position))
+_SHEET_LOCKED = _SHEET.with_for_update(read=True, of=Attempt)
+
+
 def load_sheet(attempt_id: int, account_id: int, *, lock: bool = False) -> Sheet:
     """The attempt and its drawn questions in one query; `lock` holds the attempt row
     FOR SHARE until the transaction ends (for writes that must not race a finish)."""
-    aq = AttemptQuestion
-    query = (select(Attempt.account_id, Attempt.contest_id, Attempt.number, Attempt.status,
-                    Attempt.started_at, Attempt.deadline, Attempt.prediction, aq.position,
-                    aq.id, aq.question_id, aq.choice_order, aq.chosen_choice_id, aq.answer_seq)
-             .join(aq, aq.attempt_id == Attempt.id).where(Attempt.id == attempt_id)
-             .order_by(aq.position))
-    if lock:
-        query = query.with_for_update(read=True, of=Attempt)
-    rows = db.session.execute(query).all()
+    rows = db.session.execute(_SHEET_LOCKED if lock else _SHEET,
+                              {"attempt_id": attempt_id}).all()
     if not rows or rows[0].account_id != account_id:
         raise AttemptNotFound(attempt_id)
     first = rows[0]
@@ -210,6 +214,23 @@ def start_attempt(contest: Contest, registration: Registration, *, now: dt.datet
 
 # --- answering ----------------------------------------------------------------------------
 
+def _answer_update(**values):
+    """The UPDATE of an answered row. Still open when written: on SQLite, where there is
+    no FOR SHARE, this is what keeps an answer from landing after a finish graded the
+    attempt. The order key is checked again in the UPDATE itself, which on PostgreSQL
+    sees a concurrent save that committed first."""
+    answers, attempts = AttemptQuestion.__table__, Attempt.__table__
+    still_open = select(attempts.c.id).where(attempts.c.id == bindparam("the_attempt"),
+                                             attempts.c.status == OPEN).exists()
+    return answers.update().where(answers.c.id == bindparam("row_id"),
+                                  answers.c.answer_seq <= bindparam("new_seq"),
+                                  still_open).values(answer_seq=bindparam("new_seq"), **values)
+
+
+_SAVE_CHOICE = _answer_update(chosen_choice_id=bindparam("new_choice"), answered_at=bindparam("now"))
+_SAVE_SEQ = _answer_update()
+
+
 def save_answer(attempt_id: int, account_id: int, position: int, choice_id: int | None,
                 now: dt.datetime, seq: int | None = None) -> Sheet:
     """Save one answer: one SELECT of the attempt's rows, and one small UPDATE of the
@@ -237,19 +258,11 @@ def save_answer(attempt_id: int, account_id: int, position: int, choice_id: int 
         raise StaleAnswer(STALE_MESSAGE)
     if choice_id == slot.chosen and seq == slot.seq:
         return sheet
-    answers, attempts = AttemptQuestion.__table__, Attempt.__table__
-    # Still open when written: on SQLite, where there is no FOR SHARE, this is what keeps
-    # an answer from landing after a finish graded the attempt. The key is checked again
-    # in the UPDATE itself, which on PostgreSQL sees a concurrent save that committed first.
-    still_open = select(attempts.c.id).where(attempts.c.id == attempt_id,
-                                             attempts.c.status == OPEN).exists()
-    values = dict(chosen_choice_id=choice_id, answer_seq=seq)
-    if choice_id != slot.chosen:
-        values["answered_at"] = now
-    written = db.session.execute(answers.update().where(
-        answers.c.id == slot.row_id, answers.c.answer_seq <= seq, still_open).values(**values))
+    changed = choice_id != slot.chosen
+    written = db.session.execute(_SAVE_CHOICE if changed else _SAVE_SEQ, dict(
+        row_id=slot.row_id, the_attempt=attempt_id, new_choice=choice_id, new_seq=seq, now=now))
     if written.rowcount != 1:
-        status = db.session.scalar(select(attempts.c.status).where(attempts.c.id == attempt_id))
+        status = db.session.scalar(select(Attempt.status).where(Attempt.id == attempt_id))
         raise StaleAnswer(STALE_MESSAGE) if status == OPEN else AttemptFinished(FINISHED_MESSAGE)
     slot.chosen, slot.seq = choice_id, seq
     return sheet

@@ -3,6 +3,7 @@ change or reset ends every other session of that account."""
 from __future__ import annotations
 
 from flask import Flask, redirect, request, url_for
+from sqlalchemy import bindparam, select
 
 from cdso.extensions import db, login_manager
 
@@ -13,13 +14,15 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    from cdso.models import Account
+    by_id = select(Account).where(Account.id == bindparam("account_id"))  # built once
+
     @login_manager.user_loader
     def _load(user_id: str):
-        from cdso.models import Account
         account_id, _, version = user_id.partition(":")
         if not account_id.isdigit() or not version.isdigit():
             return None
-        account = db.session.get(Account, int(account_id))
+        account = db.session.execute(by_id, {"account_id": int(account_id)}).scalar_one_or_none()
         if account is None or not account.is_active_account:
             return None
         if account.session_version != int(version):
