@@ -24,4 +24,22 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 htmx = Htmx()
-compress = Compress()
+
+
+class CompressAlsoRefusals(Compress):
+    """Flask-Compress leaves every response outside 2xx as it is; here a 4xx page is
+    compressed too: a form sent back with its errors (422) or a refused answer (409) is
+    a whole page on a resident's 3G phone."""
+
+    def after_request(self, response):
+        status = response.status_code
+        if not 400 <= status < 500 or response.get_etag()[0]:
+            return super().after_request(response)
+        response.status_code = 200
+        try:
+            return super().after_request(response)
+        finally:
+            response.status_code = status
+
+
+compress = CompressAlsoRefusals()

@@ -100,6 +100,20 @@ def test_security_headers_and_compression(client, contest):
     assert "Công dân số" in gzip.decompress(response.data).decode()
 
 
+def test_refusals_are_compressed_too_and_keep_their_status(client, contest):
+    """A form sent back with its errors is a whole page on a 3G phone."""
+    page = client.get("/dang-ky").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    refused = client.post("/dang-ky", headers={"Accept-Encoding": "gzip"},
+                          data={"csrf_token": token, "full_name": "Nguyễn Thị Gõ Sai"})
+    assert refused.status_code == 422 and refused.headers["Content-Encoding"] == "gzip"
+    assert 'value="Nguyễn Thị Gõ Sai"' in gzip.decompress(refused.data).decode()
+    missing = client.get("/khong-co-trang-nay", headers={"Accept-Encoding": "gzip"})
+    assert missing.status_code == 404 and missing.headers["Content-Encoding"] == "gzip"
+    plain = client.get("/khong-co-trang-nay")
+    assert plain.status_code == 404 and "Content-Encoding" not in plain.headers
+
+
 def test_static_assets_are_fingerprinted_and_cached_a_year(client, contest):
     html = client.get("/").get_data(as_text=True)
     src = re.search(r'src="(/s/[0-9a-f]{10}/vendor/htmx-[\d.]+\.min\.js)"', html).group(1)
