@@ -47,8 +47,8 @@ WIDTH = 400
 PAD = 8
 R_MIN = 2.0
 R_MAX = 16.0
-FONT = 13
-FONT_SMALL = 11
+FONT = 15  # shown at about 0.8 on a 360 px phone: 12 px, 10.5 px for the small text
+FONT_SMALL = 12
 
 
 @dataclass(frozen=True)
@@ -141,8 +141,8 @@ def _text(
     )
 
 
-INSET_W = 150
-INSET_H = 60
+INSET_W = 170
+INSET_H = 64
 
 
 def _overlaps(
@@ -187,7 +187,7 @@ def _inset(
             f'fill="#f4f8fb" stroke="{MUTED}" stroke-width="0.8"/>'
         ),
         _text(bx + 6, by + 14, INSET_LABEL[0], size=FONT_SMALL, weight="bold"),
-        _text(bx + 6, by + 27, INSET_LABEL[1], size=FONT_SMALL, fill=MUTED),
+        _text(bx + 6, by + 29, INSET_LABEL[1], size=FONT_SMALL, fill=MUTED),
         f'<g stroke="{OUTLINE}" stroke-width="0.7">',
     ]
     step = bw / (len(offshore) + 1)
@@ -272,30 +272,25 @@ def render_unit_map(units: Sequence[UnitPoint], *, id_prefix: str = "cdso-map") 
     # --- legend ---------------------------------------------------------------
     ly = height + 6
     parts.append(f'<g id="{pid}-legend">')
-    parts.append(
-        _text(
-            PAD,
-            ly + 12,
-            "Tỉ lệ bao phủ (hoàn thành ÷ dân số trưởng thành)",
-            size=FONT,
-            weight="bold",
-        )
-    )
+    parts.append(_text(PAD, ly + 12, "Tỉ lệ bao phủ", size=FONT, weight="bold"))
+    parts.append(_text(PAD, ly + 30, "(hoàn thành ÷ dân số trưởng thành)", size=FONT_SMALL,
+                       fill=MUTED))
+    ly += 18
     rows = [(UNKNOWN_COLOUR, "Chưa rõ dân số")] + [
         (c, label) for _lo, c, label in BANDS
     ]
-    row_h = 18
+    row_h = 21
     col_w = (WIDTH - 2 * PAD) / 2
     for i, (colour, label) in enumerate(rows):
         col, row = divmod(i, 3)
         cx = PAD + 7 + col * col_w
-        cy = ly + 30 + row * row_h
+        cy = ly + 32 + row * row_h
         parts.append(
-            f'<circle cx="{_f(cx)}" cy="{_f(cy)}" r="6" fill="{colour}" '
+            f'<circle cx="{_f(cx)}" cy="{_f(cy)}" r="7" fill="{colour}" '
             f'stroke="{OUTLINE}" stroke-width="0.7"/>'
         )
-        parts.append(_text(cx + 11, cy + 4, label, size=FONT))
-    ly = ly + 30 + 2 * row_h + 14
+        parts.append(_text(cx + 12, cy + 5, label, size=FONT))
+    ly = ly + 32 + 2 * row_h + 16
 
     parts.append(
         _text(
