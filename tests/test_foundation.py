@@ -166,3 +166,13 @@ def test_unreachable_database_gives_one_clear_line():
                       "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"})
     problem = check_database(app)
     assert problem and "DATABASE_URL" in problem and "\n" not in problem
+
+
+def test_models_and_migrations_describe_the_same_schema(app):
+    """What the models declare is what the migrations build (alembic's autogenerate
+    finds nothing to do), on each database."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []

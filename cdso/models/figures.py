@@ -13,9 +13,23 @@ from cdso.extensions import db
 COUNT_COLUMNS = ["registered", "finished", "attempts", "imported_attempts"]
 
 
-class FigureBucket(db.Model):
-    """Registrations, first finishes and attempts recorded in one hour, per unit,
-    organisation (0 = none) and group. Imported attempts are counted apart too."""
+class _Counts:
+    """What a bucket keeps: registrations, first finishes and attempts (imported ones also
+    apart), per contest, unit, organisation (0 = none) and group."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    organisation_id: Mapped[int] = mapped_column(default=0)
+    group: Mapped[str] = mapped_column(String(20))
+    registered: Mapped[int] = mapped_column(default=0)
+    finished: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    imported_attempts: Mapped[int] = mapped_column(default=0)
+
+
+class FigureBucket(_Counts, db.Model):
+    """The counts recorded in one hour."""
 
     __table_args__ = (
         UniqueConstraint("contest_id", "hour", "unit_id", "organisation_id", "group"),
@@ -27,21 +41,13 @@ class FigureBucket(db.Model):
               postgresql_include=["unit_id", "group", *COUNT_COLUMNS]),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"))
     hour: Mapped[dt.datetime]  # start of the hour, naive UTC
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
-    organisation_id: Mapped[int] = mapped_column(default=0)
-    group: Mapped[str] = mapped_column(String(20))
-    registered: Mapped[int] = mapped_column(default=0)
-    finished: Mapped[int] = mapped_column(default=0)
-    attempts: Mapped[int] = mapped_column(default=0)
-    imported_attempts: Mapped[int] = mapped_column(default=0)
 
 
-class FigureMinute(db.Model):
-    """The same counts by minute: a figure as of a moment inside an hour adds those of
-    the hour's whole minutes instead of counting the hour's rows in the source tables."""
+class FigureMinute(_Counts, db.Model):
+    """The counts recorded in one minute: a figure as of a moment inside an hour adds
+    those of the hour's whole minutes instead of counting the hour's rows in the source
+    tables."""
 
     __table_args__ = (
         UniqueConstraint("contest_id", "minute", "unit_id", "organisation_id", "group",
@@ -52,13 +58,4 @@ class FigureMinute(db.Model):
               postgresql_include=["unit_id", "organisation_id", "group", *COUNT_COLUMNS]),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"))
     minute: Mapped[dt.datetime]  # start of the minute, naive UTC
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
-    organisation_id: Mapped[int] = mapped_column(default=0)
-    group: Mapped[str] = mapped_column(String(20))
-    registered: Mapped[int] = mapped_column(default=0)
-    finished: Mapped[int] = mapped_column(default=0)
-    attempts: Mapped[int] = mapped_column(default=0)
-    imported_attempts: Mapped[int] = mapped_column(default=0)
