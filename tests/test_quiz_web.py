@@ -305,3 +305,24 @@ def test_taps_without_javascript_keep_the_last_to_arrive_and_garbled_keys_are_ig
     fresh()
     assert db.session.scalar(select(AttemptQuestion.chosen_choice_id).where(
         AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1)) == second
+
+
+def test_a_late_earlier_prediction_never_overwrites_the_one_seen_saved(app, contest):
+    client, _ = participant_client(app, contest)
+    attempt_id = start(client)
+    csrf = token(client, "/thi")
+    url = f"/thi/{attempt_id}/du-doan"
+    base = seq_on(client.get(url).get_data(as_text=True))
+    later = client.post(url, headers=HTMX, data={"csrf_token": csrf, "prediction": "90.000",
+                                                 "seq": base + 2, "go": "review"})
+    assert later.status_code == 200
+    late = client.post(url, headers=HTMX, data={"csrf_token": csrf, "prediction": "85.000",
+                                                "seq": base + 1, "go": "review"})
+    html = late.get_data(as_text=True)
+    assert late.status_code == 409 and "Dự đoán vừa được lưu bằng một lần gửi sau" in html
+    assert 'value="90.000"' in html
+    newer = seq_on(client.get(url).get_data(as_text=True))
+    assert client.post(url, data={"csrf_token": csrf, "prediction": "85.000", "seq": newer,
+                                  "go": "review"}).status_code == 303
+    fresh()
+    assert db.session.get(Attempt, attempt_id).prediction == 85000

@@ -43,6 +43,7 @@ class Attempt(db.Model):
     score: Mapped[int | None]
     duration_seconds: Mapped[int | None]
     prediction: Mapped[int | None]
+    prediction_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     assisted_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     source: Mapped[str] = mapped_column(String(20), default="online")  # online | import
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))

@@ -158,7 +158,8 @@ def prediction(attempt_id: int):
         return _closed(sheet, now) or _render(sheet, "prediction", partial=is_htmx())
     typed = request.form.get("prediction", "")[:30]
     try:
-        sheet = quiz.save_prediction(attempt_id, current_user.id, typed, now)
+        sheet = quiz.save_prediction(attempt_id, current_user.id, typed, now,
+                                     seq=_seq(request.form.get("seq", "")))
     except quiz.AttemptNotFound:
         abort(404)
     except (quiz.AttemptFinished, quiz.AttemptExpired) as refused:
@@ -167,6 +168,10 @@ def prediction(attempt_id: int):
         db.session.rollback()
         return _render(_sheet(attempt_id), "prediction", partial=is_htmx(), error=str(refused),
                        typed=typed, status=422)
+    except quiz.StaleAnswer as refused:  # show the number saved, not the late one
+        db.session.rollback()
+        return _render(_sheet(attempt_id), "prediction", partial=is_htmx(), error=str(refused),
+                       status=409)
     db.session.commit()
     return _after_post(sheet, 0)
 

@@ -32,6 +32,8 @@ SEQ_STEP = 1000  # a page's answer order keys: its base, then one more for each 
 MAX_PREDICTION = 100_000_000
 OPEN, FINISHED = AttemptStatus.OPEN.value, AttemptStatus.FINISHED.value
 FINISHED_MESSAGE = "Bài thi này đã nộp, không thể sửa câu trả lời nữa."
+STALE_PREDICTION_MESSAGE = ("Dự đoán vừa được lưu bằng một lần gửi sau, nên lần gửi này không "
+                            "thay đổi gì. Con số đang được lưu hiện ở dưới đây.")
 STALE_MESSAGE = ("Câu này vừa được trả lời bằng một lần chọn sau, nên lần gửi này không thay "
                  "đổi gì. Phương án đang được lưu là phương án đã đánh dấu dưới đây.")
 
@@ -81,7 +83,19 @@ class Slot:
     @property
     def next_seq(self) -> int:
         """The base key of a page showing this question: above every key saved so far."""
-        return (self.seq // SEQ_STEP + 1) * SEQ_STEP
+        return page_seq(self.seq)
+
+
+def page_seq(saved: int) -> int:
+    """The base order key of a page showing a value saved with key `saved`."""
+    return (saved // SEQ_STEP + 1) * SEQ_STEP
+
+
+def _tap_seq(sent: int | None, saved: int) -> int:
+    """The order key a save goes with: the page's base when none was sent, and never
+    above what a page showing the saved value could send."""
+    base = page_seq(saved)
+    return base if sent is None else min(max(sent, 0), base + SEQ_STEP - 1)
 
 
 @dataclass
@@ -95,7 +109,12 @@ class Sheet:
     started_at: dt.datetime
     deadline: dt.datetime
     prediction: int | None
+    prediction_seq: int = 0  # the order key of the saved prediction (see save_answer)
     slots: list[Slot] = field(default_factory=list)
+
+    @property
+    def next_prediction_seq(self) -> int:
+        return page_seq(self.prediction_seq)
 
     @property
     def is_open(self) -> bool:
@@ -122,7 +141,8 @@ class Sheet:
 _AQ = AttemptQuestion
 # Built once: constructing a statement costs more CPU than running it (the answer step).
 _SHEET = (select(Attempt.account_id, Attempt.contest_id, Attempt.number, Attempt.status,
-                 Attempt.started_at, Attempt.deadline, Attempt.prediction, _AQ.position,
+                 Attempt.started_at, Attempt.deadline, Attempt.prediction,
+                 Attempt.prediction_seq, _AQ.position,
                  _AQ.id, _AQ.question_id, _AQ.choice_order, _AQ.chosen_choice_id,
                  _AQ.answer_seq)
           .join(_AQ, _AQ.attempt_id == Attempt.id).where(Attempt.id == bindparam("attempt_id"))
@@ -139,7 +159,7 @@ def load_sheet(attempt_id: int, account_id: int, *, lock: bool = False) -> Sheet
         raise AttemptNotFound(attempt_id)
     first = rows[0]
     return Sheet(attempt_id, first.contest_id, first.number, first.status, first.started_at,
-                 first.deadline, first.prediction,
+                 first.deadline, first.prediction, first.prediction_seq,
                  [Slot(r.position, r.id, r.question_id, [int(x) for x in r.choice_order.split(",")],
                        r.chosen_choice_id, r.answer_seq) for r in rows])
 
@@ -251,7 +271,7 @@ def save_answer(attempt_id: int, account_id: int, position: int, choice_id: int 
         return sheet
     if choice_id not in slot.choice_ids:
         raise InvalidAnswer("Phương án đã gửi không thuộc câu hỏi này. Xin chọn lại một phương án.")
-    seq = slot.next_seq if seq is None else min(max(seq, 0), slot.next_seq + SEQ_STEP - 1)
+    seq = _tap_seq(seq, slot.seq)
     if seq < slot.seq:
         if choice_id == slot.chosen:
             return sheet
@@ -281,17 +301,36 @@ def parse_prediction(raw: str) -> int | None:
     return number
 
 
-def save_prediction(attempt_id: int, account_id: int, raw: str, now: dt.datetime) -> Sheet:
+_SAVE_PREDICTION = Attempt.__table__.update().where(
+    Attempt.__table__.c.id == bindparam("the_attempt"), Attempt.__table__.c.status == OPEN,
+    Attempt.__table__.c.prediction_seq <= bindparam("new_seq")
+).values(prediction=bindparam("new_value"), prediction_seq=bindparam("new_seq"))
+
+
+def save_prediction(attempt_id: int, account_id: int, raw: str, now: dt.datetime,
+                    seq: int | None = None) -> Sheet:
+    """Save the prediction; `seq` orders the sends as in save_answer, so a late, earlier
+    send never overwrites the number the resident last saw saved."""
     sheet = load_sheet(attempt_id, account_id, lock=True)
     _check_writable(sheet, now)
     value = parse_prediction(raw)
-    if value is not None and value != sheet.prediction:
-        table = Attempt.__table__
-        written = db.session.execute(table.update().where(
-            table.c.id == attempt_id, table.c.status == OPEN).values(prediction=value))
-        if written.rowcount != 1:
-            raise AttemptFinished(FINISHED_MESSAGE)
-        sheet.prediction = value
+    if value is None:
+        return sheet
+    seq = _tap_seq(seq, sheet.prediction_seq)
+    if seq < sheet.prediction_seq:
+        if value == sheet.prediction:
+            return sheet
+        raise StaleAnswer(STALE_PREDICTION_MESSAGE)
+    if value == sheet.prediction and seq == sheet.prediction_seq:
+        return sheet
+    written = db.session.execute(_SAVE_PREDICTION, dict(the_attempt=attempt_id, new_seq=seq,
+                                                        new_value=value))
+    if written.rowcount != 1:
+        status = db.session.scalar(select(Attempt.status).where(Attempt.id == attempt_id))
+        if status == OPEN:
+            raise StaleAnswer(STALE_PREDICTION_MESSAGE)
+        raise AttemptFinished(FINISHED_MESSAGE)
+    sheet.prediction, sheet.prediction_seq = value, seq
     return sheet
 
 

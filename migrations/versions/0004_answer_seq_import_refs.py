@@ -1,8 +1,8 @@
 """answers keep the order they were tapped in; an import row is imported once
 
-- attempt_question.answer_seq: the order key of the answer saved in the row (see
-  cdso.services.quiz.save_answer): a delayed request from an earlier tap never
-  overwrites a later one the resident saw saved;
+- attempt_question.answer_seq and attempt.prediction_seq: the order key of the answer
+  (the prediction) saved in the row (see cdso.services.quiz.save_answer): a delayed
+  request from an earlier tap never overwrites a later one the resident saw saved;
 - attempt (contest_id, external_ref) unique where external_ref is set: two different
   files carrying the same paper row, confirmed at the same moment, cannot both import it.
 
@@ -26,11 +26,15 @@ IMPORTED = sa.text("external_ref IS NOT NULL")
 def upgrade():
     op.add_column('attempt_question', sa.Column('answer_seq', sa.BigInteger(), nullable=False,
                                                 server_default='0'))
+    op.add_column('attempt', sa.Column('prediction_seq', sa.BigInteger(), nullable=False,
+                                       server_default='0'))
     op.create_index('ux_attempt_external_ref', 'attempt', ['contest_id', 'external_ref'],
                     unique=True, postgresql_where=IMPORTED, sqlite_where=IMPORTED)
 
 
 def downgrade():
     op.drop_index('ux_attempt_external_ref', table_name='attempt')
+    with op.batch_alter_table('attempt') as batch:
+        batch.drop_column('prediction_seq')
     with op.batch_alter_table('attempt_question') as batch:
         batch.drop_column('answer_seq')
