@@ -87,7 +87,7 @@ def main() -> None:
     results["start-rush"] = run("start-rush", "start_rush.py", "--residents",
                                 "500" if args.quick else "2000", "--seconds",
                                 "15" if args.quick else "60", check=True)
-    results["faults"] = run("faults", "faults.py", "--private-cluster", "--hang-up-pause", "1",
+    results["faults"] = run("faults", "faults.py", "--private-cluster", "--hang-up-pause", "0",
                             check=True)
     if args.city:
         subprocess.run([PYTHON, str(BENCH / "bulk_seed.py"), "--participants", "3000000"],
