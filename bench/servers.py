@@ -138,7 +138,9 @@ class Gunicorn:
         return sorted(pids)
 
     def cpu_seconds(self) -> float:
-        """User + system CPU of the master and its workers so far."""
+        """User + system CPU of the master and its workers so far, including the workers
+        already replaced (after `max_requests`), which the master has reaped: their CPU
+        is in the master's cutime/cstime."""
         tick = os.sysconf("SC_CLK_TCK")
         total = 0.0
         for pid in [self.process.pid, *self.worker_pids()] if self.process else []:
@@ -146,7 +148,9 @@ class Gunicorn:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            total += (int(fields[11]) + int(fields[12])) / tick
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            if pid == self.process.pid:
+                total += (int(fields[13]) + int(fields[14])) / tick  # cutime, cstime
         return total
 
     def stop(self) -> None:
