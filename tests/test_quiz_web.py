@@ -258,6 +258,12 @@ def seq_on(html: str) -> int:
     return int(re.search(r'name="seq" value="(\d+)"', html).group(1))
 
 
+def saved_choice(attempt_id: int, position: int) -> int | None:
+    fresh()
+    return db.session.scalar(select(AttemptQuestion.chosen_choice_id).where(
+        AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == position))
+
+
 def test_a_late_earlier_tap_never_overwrites_the_answer_seen_saved(app, contest):
     """A phone taps A, the signal drops, it taps B: B is saved and shown. A's request,
     held up in the network, arrives after: it changes nothing and says so."""
@@ -283,9 +289,7 @@ def test_a_late_earlier_tap_never_overwrites_the_answer_seen_saved(app, contest)
     newer = seq_on(client.get(url).get_data(as_text=True))
     assert client.post(url, headers=HTMX, data={"csrf_token": csrf, "choice": first,
                                                 "seq": newer}).status_code == 200
-    fresh()
-    assert db.session.scalar(select(AttemptQuestion.chosen_choice_id).where(
-        AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 3)) == first
+    assert saved_choice(attempt_id, 3) == first
 
 
 def test_taps_without_javascript_keep_the_last_to_arrive_and_garbled_keys_are_ignored(app, contest):
@@ -302,9 +306,7 @@ def test_taps_without_javascript_keep_the_last_to_arrive_and_garbled_keys_are_ig
     for garbled in ("", "abc", "-5", "9" * 40):
         assert client.post(url, data={"csrf_token": csrf, "choice": second, "seq": garbled}
                            ).status_code == 303
-    fresh()
-    assert db.session.scalar(select(AttemptQuestion.chosen_choice_id).where(
-        AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1)) == second
+    assert saved_choice(attempt_id, 1) == second
 
 
 def test_a_late_earlier_prediction_never_overwrites_the_one_seen_saved(app, contest):

@@ -91,11 +91,27 @@ def page_seq(saved: int) -> int:
     return (saved // SEQ_STEP + 1) * SEQ_STEP
 
 
-def _tap_seq(sent: int | None, saved: int) -> int:
-    """The order key a save goes with: the page's base when none was sent, and never
-    above what a page showing the saved value could send."""
-    base = page_seq(saved)
-    return base if sent is None else min(max(sent, 0), base + SEQ_STEP - 1)
+def _write_seq(sent: int | None, saved_seq: int, value, saved_value, stale: str) -> int | None:
+    """The order key to write `value` with, or None when there is nothing to write (the
+    saved value again, from this page or a late one). A late, earlier send that would
+    change the saved value raises StaleAnswer. No key sent counts as the page's base; a
+    key is never taken above what a page showing the saved value could send."""
+    base = page_seq(saved_seq)
+    seq = base if sent is None else min(max(sent, 0), base + SEQ_STEP - 1)
+    if seq < saved_seq:
+        if value == saved_value:
+            return None
+        raise StaleAnswer(stale)
+    if value == saved_value and seq == saved_seq:
+        return None
+    return seq
+
+
+def _refusal(attempt_id: int, stale: str) -> QuizRefused:
+    """Why a conditional write changed no row: the attempt was finished meanwhile, or a
+    later send was saved first."""
+    status = db.session.scalar(select(Attempt.status).where(Attempt.id == attempt_id))
+    return StaleAnswer(stale) if status == OPEN else AttemptFinished(FINISHED_MESSAGE)
 
 
 @dataclass
@@ -271,19 +287,14 @@ def save_answer(attempt_id: int, account_id: int, position: int, choice_id: int 
         return sheet
     if choice_id not in slot.choice_ids:
         raise InvalidAnswer("Phương án đã gửi không thuộc câu hỏi này. Xin chọn lại một phương án.")
-    seq = _tap_seq(seq, slot.seq)
-    if seq < slot.seq:
-        if choice_id == slot.chosen:
-            return sheet
-        raise StaleAnswer(STALE_MESSAGE)
-    if choice_id == slot.chosen and seq == slot.seq:
+    seq = _write_seq(seq, slot.seq, choice_id, slot.chosen, STALE_MESSAGE)
+    if seq is None:
         return sheet
     changed = choice_id != slot.chosen
     written = db.session.execute(_SAVE_CHOICE if changed else _SAVE_SEQ, dict(
         row_id=slot.row_id, the_attempt=attempt_id, new_choice=choice_id, new_seq=seq, now=now))
     if written.rowcount != 1:
-        status = db.session.scalar(select(Attempt.status).where(Attempt.id == attempt_id))
-        raise StaleAnswer(STALE_MESSAGE) if status == OPEN else AttemptFinished(FINISHED_MESSAGE)
+        raise _refusal(attempt_id, STALE_MESSAGE)
     slot.chosen, slot.seq = choice_id, seq
     return sheet
 
@@ -316,20 +327,14 @@ def save_prediction(attempt_id: int, account_id: int, raw: str, now: dt.datetime
     value = parse_prediction(raw)
     if value is None:
         return sheet
-    seq = _tap_seq(seq, sheet.prediction_seq)
-    if seq < sheet.prediction_seq:
-        if value == sheet.prediction:
-            return sheet
-        raise StaleAnswer(STALE_PREDICTION_MESSAGE)
-    if value == sheet.prediction and seq == sheet.prediction_seq:
+    seq = _write_seq(seq, sheet.prediction_seq, value, sheet.prediction,
+                     STALE_PREDICTION_MESSAGE)
+    if seq is None:
         return sheet
     written = db.session.execute(_SAVE_PREDICTION, dict(the_attempt=attempt_id, new_seq=seq,
                                                         new_value=value))
     if written.rowcount != 1:
-        status = db.session.scalar(select(Attempt.status).where(Attempt.id == attempt_id))
-        if status == OPEN:
-            raise StaleAnswer(STALE_PREDICTION_MESSAGE)
-        raise AttemptFinished(FINISHED_MESSAGE)
+        raise _refusal(attempt_id, STALE_PREDICTION_MESSAGE)
     sheet.prediction, sheet.prediction_seq = value, seq
     return sheet
 
