@@ -14,9 +14,7 @@ names and finished attempts), then measures, in one process:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -25,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import readme  # noqa: E402
 
 NAMES = ["Nguyễn Thị Phượng", "Trần Văn Đức", "Lê Hoàng Yến Nhi", "Phạm Quốc Khánh",
          "Vũ Thị Thuỳ Dương", "Đặng Minh Hiếu", "Bùi Ngọc Ánh", "Hoàng Văn Thưởng"]
@@ -125,16 +125,11 @@ def report(args, cold_ms, render_ms, render_cpu_ms, download_ms, cached_ms, size
                f"{BUDGET_KB} KB); warm median {warm:.1f} ms (budget {BUDGET_MS} ms): "
                + ("within budget" if warm <= BUDGET_MS and max(sizes) <= BUDGET_KB * 1024
                   else "OVER BUDGET"))
-    load = os.getloadavg()[0]
-    machine = (f"{dt.date.today().isoformat()}, {platform.machine()}, {os.cpu_count()} cores "
-               f"(load average {load:.1f} at the end), Python {platform.python_version()}, "
-               f"`bench/certificate.py --count {args.count}`")
-    text = "\n".join(["", "## Certificates", "", machine, "", *rows, "", verdict, ""])
+    text = "\n".join(["", readme.machine(f"`bench/certificate.py --count {args.count}`"), "",
+                      *rows, "", verdict, ""])
     print(text)
     if args.append_readme:
-        with open(ROOT / "bench" / "README.md", "a", encoding="utf-8") as readme:
-            readme.write(text)
-
+        readme.append_to_section("## Certificates", text)
 
 if __name__ == "__main__":
     main()

@@ -29,6 +29,8 @@ from sqlalchemy import select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import readme  # noqa: E402
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/cdso_bench_figures"
 BUDGET_MS = 100
 
@@ -143,19 +145,6 @@ and with no Redis at all (one node without Redis: the worst case).
 """
 
 
-def append_to_section(readme: Path, heading: str, intro: str, entry: str) -> None:
-    """Add `entry` at the end of the section `heading` (made if missing), before the next
-    section of another benchmark."""
-    text = readme.read_text() if readme.exists() else "# Benchmarks\n"
-    if heading not in text:
-        text = text.rstrip("\n") + "\n\n" + heading + "\n" + intro
-    start = text.index(heading) + len(heading)
-    following = text.find("\n## ", start)
-    end = len(text) if following == -1 else following
-    text = text[:end].rstrip("\n") + "\n" + entry.rstrip("\n") + "\n" + text[end:]
-    readme.write_text(text if text.endswith("\n") else text + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
@@ -197,9 +186,8 @@ def main() -> None:
             report(f"First request of a minute (current minute's sums dropped before each "
                    f"request), {args.uncached_requests} requests per page", first), "",
             report(f"No cache, {args.uncached_requests} requests per page", uncached), ""])
-        readme = ROOT / "bench" / "README.md"
-        append_to_section(readme, "## Dashboards at city scale", INTRO, section)
-        print(f"appended to {readme}")
+        readme.append_to_section("## Dashboards at city scale", section, INTRO)
+        print(f"appended to {readme.README}")
 
 
 if __name__ == "__main__":

@@ -16,10 +16,7 @@ which also fills the hourly figure buckets as the app does), then measures in on
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import io
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -30,6 +27,8 @@ from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import readme  # noqa: E402
 BUDGET_S = 2.0
 
 
@@ -139,17 +138,13 @@ def report(args, seed_s, cold_s, issue_s, issued_s, draft_s, docx_s, size, pages
     verdict = (f"PDF: {size / 1024:.0f} KB, {pages} pages. Slowest warm report "
                f"{worst:.2f} s (budget {BUDGET_S:.0f} s): "
                + ("within budget." if worst <= BUDGET_S else "OVER BUDGET."))
-    load = os.getloadavg()[0]
-    machine = (f"{dt.date.today().isoformat()}, {platform.machine()}, {os.cpu_count()} cores "
-               f"(load average {load:.1f} at the end), Python {platform.python_version()}, "
-               f"SQLite, {args.participants} synthetic participants (seeded in {seed_s:.0f} s), "
-               f"`bench/report_pdf.py --participants {args.participants} --runs {args.runs}`")
-    text = "\n".join(["", "## Documents", "", machine, "", *rows, "", verdict, ""])
+    text = "\n".join(["", readme.machine(
+        f"SQLite, {args.participants} synthetic participants (seeded in {seed_s:.0f} s), "
+        f"`bench/report_pdf.py --participants {args.participants} --runs {args.runs}`"),
+        "", *rows, "", verdict, ""])
     print(text)
     if args.append_readme:
-        with open(ROOT / "bench" / "README.md", "a", encoding="utf-8") as readme:
-            readme.write(text)
-
+        readme.append_to_section("## Documents", text)
 
 if __name__ == "__main__":
     main()

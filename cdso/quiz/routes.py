@@ -16,8 +16,12 @@ from cdso.web.htmx import redirect_to
 bp = Blueprint("quiz", __name__)
 
 
-def announce_expired(numbers: list[int]) -> None:
-    for number in numbers:
+def finish_expired(now) -> None:
+    """Finish the resident's attempts past their deadline, and say so."""
+    finished = quiz.finish_expired_of(current_user.id, now)
+    if finished:
+        db.session.commit()
+    for number in finished:
         flash(f"Lượt thi số {number} đã hết giờ và đã được tự động nộp với các câu trả lời "
               "đã lưu trước giờ hết hạn.", "info")
 
@@ -26,10 +30,7 @@ def announce_expired(numbers: list[int]) -> None:
 @participant_required
 def home():
     now = utcnow()
-    finished = quiz.finish_expired_of(current_user.id, now)
-    if finished:
-        db.session.commit()
-        announce_expired(finished)
+    finish_expired(now)
     contest = current_contest()
     joined = registration.registration_of(current_user, contest) if contest else None
     attempt = quiz.open_attempt(joined.id) if joined else None
@@ -83,10 +84,7 @@ def start():
 @participant_required
 def results():
     now = utcnow()
-    finished = quiz.finish_expired_of(current_user.id, now)
-    if finished:
-        db.session.commit()
-        announce_expired(finished)
+    finish_expired(now)
     return render_template("quiz/results.html",
                            results=quiz_review.results_of(current_user.id, now), now=now)
 

@@ -71,8 +71,9 @@ def _render(sheet: quiz.Sheet, kind: str, position: int = 0, *, partial: bool = 
     context = dict(sheet=sheet, position=position, error=error, typed=typed,
                    deadline_iso=sheet.deadline.strftime("%Y-%m-%dT%H:%M:%SZ"),
                    minutes_left=max(0, math.ceil((sheet.deadline - now).total_seconds() / 60)),
-                   answered=sheet.count - len(sheet.unanswered),
-                   strip_buttons=strip_buttons(sheet, position))
+                   answered=sheet.count - len(sheet.unanswered))
+    if kind in ("question", "prediction"):  # the pages with the question strip
+        context["strip_buttons"] = strip_buttons(sheet, position)
     if kind == "question":
         slot = sheet.slot(position)
         context.update(slot=slot, question=quiz_review.shown_question(slot.question_id),

@@ -8,7 +8,6 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from flask import abort
 from sqlalchemy import Select, func, select
 
 from cdso.extensions import db
@@ -41,10 +40,7 @@ def manageable_query(actor: Account) -> Select:
 
 
 def account_or_404(actor: Account, account_id: int) -> Account:
-    found = db.session.scalar(manageable_query(actor).where(Account.id == account_id))
-    if found is None:
-        abort(404)
-    return found
+    return db.first_or_404(manageable_query(actor).where(Account.id == account_id))
 
 
 def temporary_password() -> str:

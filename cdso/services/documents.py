@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import re
 
-from flask import abort, render_template
+from flask import render_template
 from sqlalchemy import Select, desc, false, select, update
 
 from cdso.extensions import db
@@ -74,10 +74,7 @@ def documents_query(account: Account) -> Select:
 
 
 def document_or_404(account: Account, document_id: int) -> Document:
-    document = db.session.scalar(documents_query(account).where(Document.id == document_id))
-    if document is None:
-        abort(404)
-    return document
+    return db.first_or_404(documents_query(account).where(Document.id == document_id))
 
 
 # ---- moments ----------------------------------------------------------------------------

@@ -118,10 +118,7 @@ def registration_or_404(account: Account, registration_id: int | str | None) -> 
         wanted = int(registration_id)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         abort(404)
-    found = db.session.scalar(participants_query(account).where(Registration.id == wanted))
-    if found is None:
-        abort(404)
-    return found
+    return db.first_or_404(participants_query(account).where(Registration.id == wanted))
 
 
 def may_see_full_phone(account: Account) -> bool:
