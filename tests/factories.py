@@ -87,6 +87,21 @@ def login(client, account: Account, password: str = PASSWORD):
                                            "csrf_token": token})
 
 
+def make_open_attempt(contest: Contest, account: Account):
+    """An attempt row just started (number 1, 20 minutes), made directly, without drawing
+    questions (for tests that only need an attempt to exist). Flushed, not committed."""
+    from cdso.models import Attempt
+
+    reg = registration.registration_of(account, contest)
+    started = utcnow()
+    attempt = Attempt(contest_id=contest.id, registration_id=reg.id, account_id=account.id,
+                      number=1, started_at=started, deadline=started + dt.timedelta(minutes=20),
+                      question_count=20)
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
 def make_finished_attempt(contest: Contest, account: Account, *, score: int = 15,
                           duration_seconds: int = 600, prediction: int | None = 100000,
                           finished_at: dt.datetime | None = None, source: str = "online"):

@@ -2,7 +2,6 @@
 preview as a resident sees it, retire, and access for the city administrator only."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -12,7 +11,7 @@ from sqlalchemy import func, select
 
 from cdso.extensions import db
 from cdso.formatting import utcnow
-from cdso.models import Attempt, AttemptQuestion, AuditLog, Question, Role, Topic
+from cdso.models import AttemptQuestion, AuditLog, Question, Role, Topic
 from cdso.services import bank
 from tests import factories
 
@@ -44,15 +43,7 @@ def form_of(question: Question, **changes) -> dict:
 
 def show_in_attempt(contest, question: Question) -> AttemptQuestion:
     """An attempt row that showed `question`, made directly (the quiz is another area)."""
-    account = factories.make_participant(contest)
-    from cdso.services import registration
-    reg = registration.registration_of(account, contest)
-    now = utcnow()
-    attempt = Attempt(contest_id=contest.id, registration_id=reg.id, account_id=account.id,
-                      number=1, started_at=now, deadline=now + dt.timedelta(minutes=20),
-                      question_count=20)
-    db.session.add(attempt)
-    db.session.flush()
+    attempt = factories.make_open_attempt(contest, factories.make_participant(contest))
     shown = AttemptQuestion(attempt_id=attempt.id, position=1, question_id=question.id,
                             choice_order=",".join(str(c.id) for c in question.choices))
     db.session.add(shown)

@@ -99,13 +99,8 @@ def test_saved_settings_take_effect_at_once_on_the_rules_page(client, edition):
 
 def test_an_attempt_already_started_keeps_its_questions_and_deadline(client, edition):
     login_as(client)
-    account = factories.make_participant(edition)
-    reg = registration.registration_of(account, edition)
-    started = utcnow()
-    attempt = Attempt(contest_id=edition.id, registration_id=reg.id, account_id=account.id,
-                      number=1, started_at=started, deadline=started + dt.timedelta(minutes=20),
-                      question_count=20)
-    db.session.add(attempt)
+    attempt = factories.make_open_attempt(edition, factories.make_participant(edition))
+    started = attempt.started_at
     db.session.commit()
     response = post(client, edition, form_data(client, edition, questions_per_attempt="9",
                                                pass_mark="5", time_limit_minutes="5",
