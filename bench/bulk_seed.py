@@ -7,7 +7,7 @@ Everything is generated inside PostgreSQL (INSERT … SELECT over generate_serie
 row by row in Python: accounts, registrations spread unevenly over the 114 units and
 their organisations, about 60% finishing with 1–3 attempts (≈ one attempt per
 participant), 20 attempt_question rows per attempt, then the hourly figure buckets
-rebuilt through cdso.services.stats. The database is dropped and created again: never
+rebuilt through cdso.services.figures.stats. The database is dropped and created again: never
 point this at a database you need (the default is `cdso_bench_figures`).
 """
 from __future__ import annotations
@@ -50,7 +50,9 @@ def prepare(app) -> int:
     from flask_migrate import upgrade
 
     from cdso.extensions import db
-    from cdso.services import bank_import, demo, units
+    from cdso.services.bank import rows as bank_import
+    from cdso.services import demo
+    from cdso.services.units import catalogue as units
 
     upgrade(directory=app.extensions["migrate"].directory)
     units.load_units()
@@ -232,7 +234,7 @@ def main() -> None:
     from cdso.extensions import db
     from cdso.formatting import utcnow
     from cdso.models import Contest
-    from cdso.services import stats
+    from cdso.services.figures import stats
 
     started = time.perf_counter()
     done = step("database and reference data")

@@ -40,7 +40,7 @@ def build(app, count: int):
     from flask_migrate import upgrade
 
     from cdso.extensions import db
-    from cdso.services import units
+    from cdso.services.units import catalogue as units
     from tests import factories
 
     upgrade(directory=app.extensions["migrate"].directory)
@@ -64,7 +64,7 @@ def main() -> None:
     from flask import g
 
     from cdso import create_app
-    from cdso.services import certificates
+    from cdso.services.contest import certificates
     from tests import factories
 
     path = Path(tempfile.mkdtemp()) / "bench_certificate.sqlite3"

@@ -84,7 +84,7 @@ def sign_in(app, client, login: str | None) -> None:
 
 def forget_current_minute(app) -> None:
     """Drop the shared sums of single minutes, keep those of whole past days."""
-    from cdso.services import figure_cache
+    from cdso.services.figures import cache as figure_cache
     with app.app_context():
         client = figure_cache._redis()
         for kind in ("units", "groups", "daily"):

@@ -37,7 +37,8 @@ def build(app, participants: int):
 
     from cdso.extensions import db
     from cdso.models import Role
-    from cdso.services import demo, units
+    from cdso.services import demo
+    from cdso.services.units import catalogue as units
     from tests import factories
 
     upgrade(directory=app.extensions["migrate"].directory)
@@ -75,7 +76,8 @@ def main() -> None:
     from cdso import create_app
     from cdso.extensions import db
     from cdso.formatting import utcnow
-    from cdso.services import documents, docx_export
+    from cdso.services.documents import lifecycle as documents
+    from cdso.services.documents import docx as docx_export
 
     path = Path(tempfile.mkdtemp()) / "bench_report.sqlite3"
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TESTING": True,

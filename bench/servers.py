@@ -193,8 +193,8 @@ import datetime as dt
 from werkzeug.security import generate_password_hash
 from cdso.extensions import db
 from cdso.models import Unit
-from cdso.services import registration
-from cdso.services.contests import current_contest
+from cdso.services.accounts import registration
+from cdso.services.contest.current import current_contest
 contest = current_contest()
 units = [u.id for u in db.session.query(Unit.id).order_by(Unit.id)]
 hashed = generate_password_hash({password!r}, method="pbkdf2:sha256:120000")

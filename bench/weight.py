@@ -33,7 +33,8 @@ def build_app(path: Path):
 
     from cdso import create_app
     from cdso.extensions import db
-    from cdso.services import bank_import, units
+    from cdso.services.bank import rows as bank_import
+    from cdso.services.units import catalogue as units
 
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "RATELIMIT_STORAGE_URI": "memory://",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})

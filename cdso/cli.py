@@ -18,7 +18,8 @@ cli = AppGroup("cdso", help="Quản trị nền tảng Cuộc thi Công dân s�
 def init_command() -> None:
     """Migrate the database, load the 114 units and the shipped question bank."""
     from cdso.models import Question
-    from cdso.services import bank_import, units
+    from cdso.services.bank import rows as bank_import
+    from cdso.services.units import catalogue as units
 
     upgrade(directory=current_app.extensions["migrate"].directory)
     added = units.load_units()
@@ -41,7 +42,7 @@ def seed_demo_command(participants: int, if_empty: bool) -> None:
     """A demo contest (if none), organisations and synthetic participants."""
     from cdso.models import Registration
     from cdso.services import demo
-    from cdso.services.contests import current_contest
+    from cdso.services.contest.current import current_contest
 
     contest = current_contest() or demo.create_demo_contest()
     if if_empty and db.session.scalar(select(Registration.id).where(
@@ -80,7 +81,7 @@ def create_admin_command(login: str, password: str | None, name: str) -> None:
 @cli.command("sweep")
 def sweep_command() -> None:
     """Finish every attempt whose deadline has passed, with the answers saved before it."""
-    from cdso.services import quiz
+    from cdso.services.quiz import attempts as quiz
 
     finished = quiz.sweep_expired()
     db.session.commit()

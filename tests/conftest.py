@@ -31,7 +31,8 @@ TEST_CONFIG = {
 def _build_template(url: str) -> None:
     from flask_migrate import upgrade
 
-    from cdso.services import bank_import, units
+    from cdso.services.bank import rows as bank_import
+    from cdso.services.units import catalogue as units
 
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
@@ -99,7 +100,7 @@ def database_url(request, tmp_path):
 
 @pytest.fixture
 def app(database_url):
-    from cdso.services import units
+    from cdso.services.units import catalogue as units
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
     units.clear_cache()
     with app.app_context():

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.models import Account, Contest, Organisation, Role, Unit
-from cdso.services import demo, registration
-from cdso.services.units import tone_key
+from cdso.services import demo
+from cdso.services.accounts import registration
+from cdso.services.units.catalogue import tone_key
 
 PASSWORD = "mat-khau-123"
 _phones = itertools.count(1)
@@ -108,7 +109,7 @@ def make_finished_attempt(contest: Contest, account: Account, *, score: int = 15
     """A submitted attempt with its figures counted, without playing the quiz
     (for tests of what comes after: certificates, rankings, documents)."""
     from cdso.models import Attempt
-    from cdso.services import stats
+    from cdso.services.figures import stats
 
     reg = registration.registration_of(account, contest)
     finished_at = finished_at or utcnow()

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.models import Account, Attempt, AuditLog, Registration, Role
-from cdso.services import assisted, quiz
-from cdso.services.registration import NewParticipant
+from cdso.services.accounts import assisted
+from cdso.services.quiz import attempts as quiz
+from cdso.services.accounts.registration import NewParticipant
 from tests import factories
 from tests import test_quiz_support as support
 
@@ -114,7 +115,7 @@ def test_assisted_counts_per_member_for_the_ward_dashboard(app, contest, member)
     factories.make_participant(contest, phone="0912000020")  # registered alone
     db.session.commit()
     from cdso.formatting import utcnow
-    from cdso.services import dashboard
+    from cdso.services.figures import dashboard
     rows = dashboard.team_members(contest, factories.unit("Phường Gia Viên"), utcnow())
     assert {(row.account.id, row.registered) for row in rows} == {(other.id, 2), (member.id, 1)}
 

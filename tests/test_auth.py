@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.models import AuditLog, Role
-from cdso.services import accounts
+from cdso.services.accounts import own as accounts
 from tests import factories
 from tests.test_quiz_support import browser, fresh, login, token
 

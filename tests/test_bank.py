@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.models import AttemptQuestion, AuditLog, Question, Role, Topic
-from cdso.services import bank
+from cdso.services.bank import editing as bank
 from tests import factories
 
 

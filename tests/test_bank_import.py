@@ -11,8 +11,10 @@ from sqlalchemy import delete, func, select, update
 
 from cdso.extensions import db
 from cdso.models import AuditLog, Choice, ImportBatch, Question, Role
-from cdso.services import bank, bank_files, bank_import
-from cdso.services.bank_import import HEADERS
+from cdso.services.bank import editing as bank
+from cdso.services.bank import files as bank_files
+from cdso.services.bank import rows as bank_import
+from cdso.services.bank.rows import HEADERS
 from tests import factories
 
 TOPIC = "Nhận diện lừa đảo trực tuyến"

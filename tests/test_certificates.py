@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from cdso.extensions import db
 from cdso.models import AuditLog, Certificate, Organisation, Role
-from cdso.services import certificates
+from cdso.services.contest import certificates
 from tests import factories
 
 LOOK_ALIKES = set("ILOU01")

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.models import AuditLog, Role, Unit
-from cdso.services import dashboard, figure_cache
+from cdso.services.figures import dashboard
+from cdso.services.figures import cache as figure_cache
 from tests import factories
 
 T0 = dt.datetime(2025, 10, 22, 8, 0)  # 15h00 in Vietnam
@@ -122,7 +123,7 @@ def test_clerk_sees_own_unit_with_follow_up_list(client, contest, monkeypatch):
     people = [factories.make_participant(contest, full_name=n, organisation_id=school.id,
                                          phone=f"098765432{i}") for i, n in enumerate(names)]
     factories.make_finished_attempt(contest, people[0])
-    from cdso.services import registration
+    from cdso.services.accounts import registration
     registration.registration_of(people[1], contest).assisted_by_id = team.id
     db.session.commit()
     factories.make_participant(contest, unit_name="Xã Tứ Kỳ", full_name="Ngô Văn Dũng")
@@ -209,7 +210,7 @@ def test_no_contest_yet(client):
 
 def test_split_at_midnight_gives_the_same_figures_as_one_sum(app, monkeypatch):
     """The cache sums the days before the moment's day apart from that day: same result."""
-    from cdso.services import stats
+    from cdso.services.figures import stats
     with time_machine.travel(T0 - dt.timedelta(days=3), tick=False):
         contest = factories.make_contest()
     moments = [T0 - dt.timedelta(days=2, hours=5), T0 - dt.timedelta(days=1, hours=9),
@@ -243,7 +244,7 @@ def test_split_at_midnight_gives_the_same_figures_as_one_sum(app, monkeypatch):
 
 def test_unit_breakdown_matches_the_separate_sums(app):
     """One read of a unit's buckets gives what three separate sums give."""
-    from cdso.services import stats
+    from cdso.services.figures import stats
     with time_machine.travel(T0 - dt.timedelta(days=2), tick=False):
         contest = factories.make_contest()
         school = factories.organisation(factories.unit())
@@ -274,7 +275,7 @@ def test_minute_buckets_give_what_the_source_rows_give(app, monkeypatch):
     """Inside an hour a figure adds minute buckets instead of counting the hour's rows:
     for every moment, the same figures either way, and after a rebuild."""
     from cdso.models import FigureMinute
-    from cdso.services import stats
+    from cdso.services.figures import stats
     with time_machine.travel(T0 - dt.timedelta(days=1), tick=False):
         contest = factories.make_contest()
         school = factories.organisation(factories.unit())

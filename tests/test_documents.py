@@ -14,7 +14,10 @@ from werkzeug.exceptions import NotFound
 
 from cdso.extensions import db
 from cdso.models import AuditLog, Document, FigureBucket, Role, Unit
-from cdso.services import document_defaults, document_fields, document_figures, documents
+from cdso.services.documents import defaults as document_defaults
+from cdso.services.documents import fields as document_fields
+from cdso.services.documents import figures as document_figures
+from cdso.services.documents import lifecycle as documents
 from tests import factories
 
 UTC = dt.UTC

@@ -23,8 +23,9 @@ from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.models import Unit
-from cdso.services import documents, docx_export
-from cdso.services.pdf import STATIC_DIR, render_pdf
+from cdso.services.documents import lifecycle as documents
+from cdso.services.documents import docx as docx_export
+from cdso.services.documents.pdf import STATIC_DIR, render_pdf
 from tests import factories
 from tests.test_documents import (BOTTOM_TEXT, MOMENT, NOW, TOP_TEXT, UTC, admin, clerk_of,
                                   clock, complete, fast_passwords, october, seed_city_figures)

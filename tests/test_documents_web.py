@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from cdso.extensions import db
 from cdso.models import Document, Role
-from cdso.services import document_defaults, documents
+from cdso.services.documents import defaults as document_defaults
+from cdso.services.documents import lifecycle as documents
 from tests import factories
 from tests.test_documents import (NOW, UTC, admin, clerk_of, clock, fast_passwords,
                                   october)

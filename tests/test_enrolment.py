@@ -15,8 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.models import Account, AuditLog, ImportBatch, Registration, Role
-from cdso.services import enrolment, stats, tabular
-from cdso.services.tabular import TableError
+from cdso.services.imports import enrolment
+from cdso.services.figures import stats
+from cdso.services.imports import tabular
+from cdso.services.imports.tabular import TableError
 from tests import factories
 from tests import test_quiz_support as support
 

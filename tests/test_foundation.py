@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from cdso.extensions import db
 from cdso.models import Unit
-from cdso.services import units
+from cdso.services.units import catalogue as units
 
 
 def test_the_city_has_114_units_with_coordinates(app):

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from cdso.services.pdf import qr_svg, render_pdf  # noqa: E402
+from cdso.services.documents.pdf import qr_svg, render_pdf  # noqa: E402
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 MM = 72 / 25.4

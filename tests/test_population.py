@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.models import AuditLog, Role, Unit
-from cdso.services import population
+from cdso.services.units import population
 from tests import factories
 
 

@@ -12,7 +12,7 @@ import time_machine
 
 from cdso.extensions import db
 from cdso.formatting import utcnow
-from cdso.services import public_ranking
+from cdso.services.contest import public_ranking
 from tests import factories
 
 

@@ -14,7 +14,10 @@ from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.models import (Attempt, AttemptQuestion, Choice, Question, QuestionStatus, Role,
                          Topic, TopicQuota)
-from cdso.services import quiz, quiz_review, registration, stats
+from cdso.services.quiz import attempts as quiz
+from cdso.services.quiz import review as quiz_review
+from cdso.services.accounts import registration
+from cdso.services.figures import stats
 from tests import factories
 from tests.test_quiz_support import answer_key
 

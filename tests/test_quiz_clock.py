@@ -10,7 +10,8 @@ from sqlalchemy import select
 from cdso.extensions import db
 from cdso.formatting import clock, utcnow
 from cdso.models import Attempt
-from cdso.services import quiz, registration
+from cdso.services.quiz import attempts as quiz
+from cdso.services.accounts import registration
 from tests import factories
 from tests.test_quiz_support import (HTMX, answer_key, choices_on, fresh, participant_client,
                                      start, token)

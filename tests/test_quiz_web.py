@@ -12,7 +12,8 @@ from sqlalchemy import select
 from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.models import Attempt, AttemptQuestion, Question, Role
-from cdso.services import registration, stats
+from cdso.services.accounts import registration
+from cdso.services.figures import stats
 from tests import factories
 from tests.test_quiz_support import (HTMX, answer_key, browser, choices_on, fresh, login,
                                      participant_client, start, token)

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.models import Account, AuditLog, RankingRun, Role, Round, Unit
-from cdso.services import ranking, winners
+from cdso.services.contest import ranking
+from cdso.services.contest import winners
 from tests import factories
 
 T0 = dt.datetime(2025, 10, 11, 1, 0)  # everyone registers then (naive UTC)

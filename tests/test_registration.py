@@ -11,7 +11,7 @@ from cdso.auth import forms
 from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.models import Account, Registration
-from cdso.services import stats
+from cdso.services.figures import stats
 from tests import factories
 from tests.test_quiz_support import HTMX, browser, fresh, token
 

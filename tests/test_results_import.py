@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from cdso.extensions import db
 from cdso.formatting import local_to_utc, utcnow
 from cdso.models import Account, Attempt, AuditLog, ImportBatch, Registration, Role
-from cdso.services import results_import, stats, tabular
+from cdso.services.imports import results as results_import
+from cdso.services.figures import stats
+from cdso.services.imports import tabular
 from tests import factories
 from tests import test_quiz_support as support
 

@@ -7,7 +7,7 @@ from werkzeug.exceptions import NotFound
 
 from cdso.extensions import db
 from cdso.models import Registration, Role
-from cdso.services import scope
+from cdso.services.accounts import scope
 from tests import factories
 
 

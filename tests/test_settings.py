@@ -15,7 +15,8 @@ from cdso.formatting import utcnow
 from cdso.models import (Attempt, AttemptQuestion, AuditLog, Contest, Question, Role, Topic,
                          TopicQuota)
 from cdso.models.ranking import RankingRun
-from cdso.services import contest_settings, registration
+from cdso.services.contest import settings as contest_settings
+from cdso.services.accounts import registration
 from tests import factories
 
 
@@ -113,7 +114,7 @@ def test_an_attempt_already_started_keeps_its_questions_and_deadline(client, edi
 
 
 def test_an_attempt_draws_each_topics_quota(client, edition):
-    from cdso.services import quiz
+    from cdso.services.quiz import attempts as quiz
     login_as(client)
     topics = db.session.scalars(select(Topic.id).order_by(Topic.position)).all()
     quotas = {**no_quotas(), f"quota-{topics[0]}": "5", f"quota-{topics[3]}": "3",

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from vietnamadminunits.database import query
 
-from cdso.services.svg_chart import DayPoint, render_daily_chart, y_ticks
-from cdso.services.svg_map import UNKNOWN_COLOUR, UnitPoint, render_unit_map
+from cdso.services.documents.svg_chart import DayPoint, render_daily_chart, y_ticks
+from cdso.services.documents.svg_map import UNKNOWN_COLOUR, UnitPoint, render_unit_map
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 ARTIFACTS = Path(__file__).parent / "artifacts"

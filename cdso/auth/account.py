@@ -8,7 +8,7 @@ from cdso.auth.routes import bp
 from cdso.auth.sessions import home_url, start_session
 from cdso.extensions import db
 from cdso.formatting import utcnow
-from cdso.services import accounts
+from cdso.services.accounts import own as accounts
 
 DOWNLOADS = {
     "json": ("application/json", accounts.own_data_json),

@@ -1,6 +1,6 @@
 """The registration form, shared by self-registration (/dang-ky) and assisted
 registration by the community digital team: reading what was typed, the unit picker
-that works without JavaScript, and the checks (the rules live in services.registration).
+that works without JavaScript, and the checks (the rules live in services.accounts.registration).
 
 Use:
     person, errors, values = parse_registration(request.form, contest)
@@ -17,9 +17,9 @@ from sqlalchemy import select
 from cdso.extensions import db
 from cdso.formatting import to_local, utcnow
 from cdso.models import GROUP_LABELS, Contest, Organisation
-from cdso.services import registration as rules
-from cdso.services import units
-from cdso.services.registration import Invalid, NewParticipant
+from cdso.services.accounts import registration as rules
+from cdso.services.units import catalogue as units
+from cdso.services.accounts.registration import Invalid, NewParticipant
 
 TEXT_FIELDS = ("full_name", "birth_date", "gender", "phone", "cccd", "unit_query", "unit_id",
                "old_ward", "old_district", "organisation_id", "group")

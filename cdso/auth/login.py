@@ -7,7 +7,7 @@ from flask_login import current_user, logout_user
 from cdso.auth import throttle
 from cdso.auth.routes import bp
 from cdso.auth.sessions import home_url, safe_next, start_session
-from cdso.services import accounts
+from cdso.services.accounts import own as accounts
 
 BLOCKED = ("Bạn đã nhập sai quá nhiều lần. Vì an toàn, xin đợi 15 phút rồi thử lại, hoặc nhờ "
            "Tổ công nghệ số cộng đồng nơi bạn ở đặt lại mật khẩu.")

@@ -12,8 +12,8 @@ from cdso.auth import forms, throttle
 from cdso.auth.sessions import home_url, start_session
 from cdso.extensions import db, limiter
 from cdso.formatting import utcnow
-from cdso.services import registration
-from cdso.services.contests import current_contest
+from cdso.services.accounts import registration
+from cdso.services.contest.current import current_contest
 from cdso.web.htmx import redirect_to, render
 
 bp = Blueprint("auth", __name__)

@@ -15,8 +15,9 @@ from cdso.extensions import db
 from cdso.helper.residents import resident_or_404
 from cdso.helper.routes import bp
 from cdso.models import Account, Attempt
-from cdso.services import assisted, quiz
-from cdso.services.contests import current_contest
+from cdso.services.accounts import assisted
+from cdso.services.quiz import attempts as quiz
+from cdso.services.contest.current import current_contest
 from cdso.web.htmx import redirect_to
 
 ACTING = "assisting"

@@ -12,8 +12,9 @@ from cdso.extensions import db, limiter
 from cdso.formatting import utcnow
 from cdso.helper.routes import bp
 from cdso.models import Attempt, Unit
-from cdso.services import assisted, registration
-from cdso.services.contests import current_contest
+from cdso.services.accounts import assisted
+from cdso.services.accounts import registration
+from cdso.services.contest.current import current_contest
 from cdso.web.htmx import redirect_to
 
 ACCESS_CHOICES = [("own", "Người dân tự gõ mật khẩu của mình ngay bây giờ"),

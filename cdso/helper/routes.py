@@ -10,8 +10,8 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from cdso.models import Role
-from cdso.services import assisted
-from cdso.services.contests import current_contest
+from cdso.services.accounts import assisted
+from cdso.services.contest.current import current_contest
 
 bp = Blueprint("helper", __name__, url_prefix="/ho-tro")
 HELPER_ROLES = {Role.TEAM_MEMBER.value, Role.CLERK.value}

@@ -10,7 +10,10 @@ from cdso.extensions import db
 from cdso.models import ROLE_LABELS, Account, Role
 from cdso.models.unit import ORG_KIND_LABELS
 from cdso.office.routes import bp
-from cdso.services import accounts_admin, clerk_import, population, scope
+from cdso.services.accounts import officials as accounts_admin
+from cdso.services.imports import clerks as clerk_import
+from cdso.services.units import population
+from cdso.services.accounts import scope
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 

@@ -13,7 +13,9 @@ from cdso.formatting import utcnow
 from cdso.models import Question, Role
 from cdso.models.bank import DIFFICULTY_LABELS
 from cdso.office.routes import bp
-from cdso.services import bank, bank_files, bank_import
+from cdso.services.bank import editing as bank
+from cdso.services.bank import files as bank_files
+from cdso.services.bank import rows as bank_import
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 

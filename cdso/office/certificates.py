@@ -9,7 +9,7 @@ from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.models import Certificate, Registration, Role
 from cdso.office.routes import bp
-from cdso.services import certificates
+from cdso.services.contest import certificates
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 

@@ -11,8 +11,9 @@ from cdso.formatting import to_local
 from cdso.models import Role
 from cdso.models.unit import UNIT_KIND_LABELS
 from cdso.office.routes import bp
-from cdso.services import dashboard, scope
-from cdso.services.contests import current_contest
+from cdso.services.figures import dashboard
+from cdso.services.accounts import scope
+from cdso.services.contest.current import current_contest
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 

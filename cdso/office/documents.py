@@ -14,9 +14,12 @@ from cdso.formatting import utcnow
 from cdso.models import Role, Unit
 from cdso.models.document import DOCUMENT_KINDS
 from cdso.office.routes import bp
-from cdso.services import (document_defaults, document_fields, document_figures, documents,
-                           docx_export)
-from cdso.services.contests import current_contest
+from cdso.services.documents import defaults as document_defaults
+from cdso.services.documents import fields as document_fields
+from cdso.services.documents import figures as document_figures
+from cdso.services.documents import lifecycle as documents
+from cdso.services.documents import docx as docx_export
+from cdso.services.contest.current import current_contest
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 

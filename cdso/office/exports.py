@@ -9,8 +9,11 @@ from cdso.extensions import db
 from cdso.formatting import to_local
 from cdso.models import Role
 from cdso.office.routes import bp
-from cdso.services import dashboard, exports, population, scope
-from cdso.services.contests import current_contest
+from cdso.services.figures import dashboard
+from cdso.services.exports import files as exports
+from cdso.services.units import population
+from cdso.services.accounts import scope
+from cdso.services.contest.current import current_contest
 from cdso.web.decorators import roles_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -11,9 +11,10 @@ from cdso.extensions import db
 from cdso.formatting import to_local, utcnow
 from cdso.models import GROUP_LABELS, ImportBatch, Role
 from cdso.office.routes import bp
-from cdso.services import enrolment, tabular
-from cdso.services.assisted import render_slips_pdf
-from cdso.services.contests import current_contest
+from cdso.services.imports import enrolment
+from cdso.services.imports import tabular
+from cdso.services.accounts.assisted import render_slips_pdf
+from cdso.services.contest.current import current_contest
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from cdso.extensions import db
 from cdso.models import Role
 from cdso.office.routes import bp
-from cdso.services import population
+from cdso.services.units import population
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 

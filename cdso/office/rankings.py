@@ -11,9 +11,11 @@ from cdso.extensions import db
 from cdso.formatting import datetime_short, utcnow
 from cdso.models import Contest, RankingRun, Role, Round, Unit
 from cdso.office.routes import bp
-from cdso.services import ranking, scope, winners
-from cdso.services.contests import current_contest
-from cdso.services.pdf import render_pdf
+from cdso.services.contest import ranking
+from cdso.services.accounts import scope
+from cdso.services.contest import winners
+from cdso.services.contest.current import current_contest
+from cdso.services.documents.pdf import render_pdf
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 

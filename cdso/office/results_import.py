@@ -12,8 +12,9 @@ from cdso.extensions import db
 from cdso.formatting import number, utcnow
 from cdso.models import Attempt, ImportBatch, Registration, Role, Unit
 from cdso.office.routes import bp
-from cdso.services import results_import, tabular
-from cdso.services.contests import current_contest
+from cdso.services.imports import results as results_import
+from cdso.services.imports import tabular
+from cdso.services.contest.current import current_contest
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 

@@ -12,8 +12,10 @@ from cdso.formatting import utcnow
 from cdso.models import Contest, Role
 from cdso.models.contest import CERTIFICATE_KINDS, PREDICTION_RULES
 from cdso.office.routes import bp
-from cdso.services import bank, contest_settings, topic_quotas
-from cdso.services.contests import current_contest
+from cdso.services.bank import editing as bank
+from cdso.services.contest import settings as contest_settings
+from cdso.services.quiz import topic_quotas
+from cdso.services.contest.current import current_contest
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 

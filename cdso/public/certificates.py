@@ -10,7 +10,9 @@ from cdso.extensions import db, limiter
 from cdso.formatting import utcnow
 from cdso.models import Attempt, Contest, Registration
 from cdso.public.routes import bp
-from cdso.services import certificates, ranking, scope
+from cdso.services.contest import certificates
+from cdso.services.contest import ranking
+from cdso.services.accounts import scope
 from cdso.web.errors import render_error
 from cdso.web.htmx import render
 

@@ -1,5 +1,5 @@
 """Public figures: the ranking, the digital map, and open data for the city's map platform.
-Figures are as of the current minute, shared between nodes (cdso.services.figure_cache)."""
+Figures are as of the current minute, shared between nodes (cdso.services.figures.cache)."""
 from __future__ import annotations
 
 import json
@@ -9,9 +9,11 @@ from markupsafe import Markup
 
 from cdso.formatting import to_local
 from cdso.public.routes import bp
-from cdso.services import dashboard, exports, public_ranking
-from cdso.services.contests import current_contest
-from cdso.services.svg_map import BANDS, UnitPoint, render_unit_map
+from cdso.services.figures import dashboard
+from cdso.services.exports import files as exports
+from cdso.services.contest import public_ranking
+from cdso.services.contest.current import current_contest
+from cdso.services.documents.svg_map import BANDS, UnitPoint, render_unit_map
 from cdso.web import htmx
 
 OPEN_DATA_MAX_AGE = 300  # the city's map platform may cache for 5 minutes

@@ -5,8 +5,9 @@ from flask import render_template
 
 from cdso.models.contest import PREDICTION_RULES
 from cdso.public.routes import bp
-from cdso.services import ranking, winners
-from cdso.services.contests import current_contest
+from cdso.services.contest import ranking
+from cdso.services.contest import winners
+from cdso.services.contest.current import current_contest
 
 
 @bp.get("/giai-thuong")

@@ -7,8 +7,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cdso.extensions import db, limiter
 from cdso.formatting import utcnow
-from cdso.services import stats
-from cdso.services.contests import current_contest
+from cdso.services.figures import stats
+from cdso.services.contest.current import current_contest
 
 bp = Blueprint("public", __name__)
 

@@ -8,8 +8,10 @@ from sqlalchemy.exc import IntegrityError
 
 from cdso.extensions import db
 from cdso.formatting import utcnow
-from cdso.services import quiz, quiz_review, registration
-from cdso.services.contests import current_contest
+from cdso.services.quiz import attempts as quiz
+from cdso.services.quiz import review as quiz_review
+from cdso.services.accounts import registration
+from cdso.services.contest.current import current_contest
 from cdso.web.decorators import participant_required
 from cdso.web.htmx import redirect_to
 

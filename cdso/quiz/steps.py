@@ -14,7 +14,8 @@ from cdso.formatting import utcnow
 from cdso.models import Attempt, Contest
 from cdso.quiz.routes import bp
 from cdso.quiz.strip import strip_buttons
-from cdso.services import quiz, quiz_review
+from cdso.services.quiz import attempts as quiz
+from cdso.services.quiz import review as quiz_review
 from cdso.web.decorators import participant_required
 from cdso.web.errors import render_error
 from cdso.web.htmx import is_htmx, redirect_to

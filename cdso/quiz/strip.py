@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from cdso.services.quiz import Sheet
+from cdso.services.quiz.attempts import Sheet
 
 _BUTTON = ('<button name="go" value="{n}" class="{state}{here}" aria-label="Câu {n}{said}">'
            '{n}</button>')

@@ -10,8 +10,8 @@ from cdso.extensions import db
 from cdso.formatting import local_to_utc, utcnow
 from cdso.models import (Account, Attempt, Contest, Group, Organisation, Registration, Role,
                          Round, Topic, TopicQuota, Unit)
-from cdso.services import stats
-from cdso.services.units import tone_key
+from cdso.services.figures import stats
+from cdso.services.units.catalogue import tone_key
 
 RULES_TEXT = """1. Đối tượng: cán bộ, công chức, viên chức, học sinh, sinh viên và Nhân dân đang sinh sống, làm việc trên địa bàn thành phố Hải Phòng.
 2. Mỗi người đăng ký một tài khoản bằng số điện thoại di động và chọn đúng xã, phường, đặc khu nơi mình sinh sống hoặc làm việc.

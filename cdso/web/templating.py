@@ -5,7 +5,7 @@ from flask import Flask, g
 from werkzeug.local import LocalProxy
 
 from cdso import formatting
-from cdso.services import masking
+from cdso.services.accounts import masking
 
 
 def init_app(app: Flask) -> None:
@@ -19,7 +19,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
 
     def _current_contest():
-        from cdso.services.contests import current_contest
+        from cdso.services.contest.current import current_contest
         if "contest" not in g:
             g.contest = current_contest()
         return g.contest

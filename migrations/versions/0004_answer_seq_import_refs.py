@@ -1,7 +1,7 @@
 """answers keep the order they were tapped in; an import row is imported once
 
 - attempt_question.answer_seq and attempt.prediction_seq: the order key of the answer
-  (the prediction) saved in the row (see cdso.services.quiz.save_answer): a delayed
+  (the prediction) saved in the row (see cdso.services.quiz.attempts.save_answer): a delayed
   request from an earlier tap never overwrites a later one the resident saw saved;
 - attempt (contest_id, external_ref) unique where external_ref is set: two different
   files carrying the same paper row, confirmed at the same moment, cannot both import it.

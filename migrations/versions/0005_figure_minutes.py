@@ -1,7 +1,7 @@
 """figure_minute: the figure counts by minute
 
 A figure as of a moment inside an hour adds the minute buckets of the hour's whole
-minutes instead of counting the hour's rows in the source tables (cdso.services.stats).
+minutes instead of counting the hour's rows in the source tables (cdso.services.figures.stats).
 Filled here from the source tables, so figures read the same before and after.
 
 Revision ID: 0005_figure_minutes

@@ -18,7 +18,10 @@ from cdso import create_app
 from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.models import Attempt, Role
-from cdso.services import certificates, demo, quiz, registration
+from cdso.services.contest import certificates
+from cdso.services import demo
+from cdso.services.quiz import attempts as quiz
+from cdso.services.accounts import registration
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]

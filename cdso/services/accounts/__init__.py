@@ -1,0 +1,1 @@
+"""Accounts and people: a person's own account, officials' accounts, assisted residents, registration rules, scope and masking."""

@@ -1,0 +1,1 @@
+"""The question bank: editing, files, rows."""

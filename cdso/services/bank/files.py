@@ -1,0 +1,220 @@
+"""Question bank files: reading an uploaded XLSX or CSV into rows, the two-step upload
+(preview, then confirm) that imports all rows or none, and writing exports and the template.
+Rows use the import template's Vietnamese headers (`HEADERS`), so an export
+re-imports as it is."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from cdso.extensions import db
+from cdso.formatting import datetime_short, number
+from cdso.models import AuditLog, ImportBatch, Question
+from cdso.services.bank.rows import (HEADERS, LETTERS, ImportReport, import_questions,
+                                       parse_rows)
+from cdso.services.imports import tabular
+from cdso.services.units.catalogue import plain_key
+
+
+# A file that cannot be read as a question table; the message is for the person.
+UploadError = tabular.TableError
+
+
+MAX_ROWS = 2000
+
+
+def _header_map(header: list[str]) -> list[str | None]:
+    """The template header each file column stands for (None for a blank column);
+    accents, case and spacing in the file's headers do not matter."""
+    known = {plain_key(h): h for h in HEADERS}
+    mapped, unknown = [], []
+    for title in header:
+        if not title.strip():
+            mapped.append(None)
+            continue
+        canonical = known.get(plain_key(title))
+        if canonical is None:
+            unknown.append(title.strip())
+        mapped.append(canonical)
+    if unknown:
+        raise UploadError("Dòng 1 có cột không thuộc mẫu: " + ", ".join(f"«{u}»" for u in unknown)
+                          + ". Xin dùng tệp mẫu tải về từ trang này.")
+    missing = [h for h in ("Chủ đề", "Câu hỏi", "Phương án A", "Phương án B", "Đáp án đúng")
+               if h not in mapped]
+    if missing:
+        raise UploadError("Dòng 1 thiếu cột: " + ", ".join(f"«{m}»" for m in missing)
+                          + ". Xin dùng tệp mẫu tải về từ trang này.")
+    return mapped
+
+
+def read_upload(filename: str, data: bytes) -> list[list[str]]:
+    """The rows of an uploaded .xlsx or .csv as lists of strings in HEADERS order (row 1 is
+    the header and is left out, so the sheet row of result[i] is i + 2; blank rows are kept
+    so that row numbers stay those of the sheet)."""
+    lines = tabular.read_cells(filename, data)
+    if not lines:
+        raise UploadError("Tệp trống.")
+    columns = _header_map(lines[0])
+    rows = []
+    for line in lines[1:]:
+        values = dict.fromkeys(HEADERS, "")
+        for column, value in zip(columns, line, strict=False):
+            if column:
+                values[column] = value
+        rows.append([values[h] for h in HEADERS])
+    while rows and not any(rows[-1]):
+        rows.pop()
+    if len(rows) > MAX_ROWS:
+        raise UploadError(f"Tệp có quá {number(MAX_ROWS)} dòng câu hỏi. "
+                          "Xin chia thành nhiều tệp nhỏ hơn.")
+    return rows
+
+
+def as_dicts(rows: list[list[str]]) -> list[dict]:
+    return [dict(zip(HEADERS, row, strict=False)) for row in rows]
+
+
+# Between the preview and the confirmation the checked rows travel in a signed, compressed
+# hidden field: no worker memory, no local file, so any app node can take the second step.
+IMPORT_SALT = "cdso.bank-import"
+IMPORT_MAX_AGE = 6 * 3600
+MAX_TOKEN_CHARS = 450_000  # under the 500 kB a form field may hold
+
+
+@dataclass
+class UploadPreview:
+    filename: str
+    report: ImportReport
+    token: str
+    already: ImportBatch | None  # the same file was confirmed before
+
+
+def _serializer(secret: str):
+    from itsdangerous import URLSafeTimedSerializer
+    return URLSafeTimedSerializer(secret, salt=IMPORT_SALT)
+
+
+def previous_import(sha256: str) -> ImportBatch | None:
+    return db.session.scalar(select(ImportBatch).where(
+        ImportBatch.kind == "questions", ImportBatch.sha256 == sha256))
+
+
+def preview_upload(filename: str, data: bytes, account_id: int, secret: str) -> UploadPreview:
+    """Read and check an uploaded file without writing anything (raises UploadError)."""
+    rows = read_upload(filename, data)
+    digest = hashlib.sha256(data).hexdigest()
+    token = _serializer(secret).dumps({"f": filename[-200:], "s": digest, "a": account_id,
+                                       "r": rows})
+    if len(token) > MAX_TOKEN_CHARS:
+        raise UploadError("Tệp có quá nhiều câu hỏi cho một lần nhập. Xin chia thành các tệp "
+                          "nhỏ hơn (khoảng 1.000 câu mỗi tệp).")
+    return UploadPreview(filename, parse_rows(as_dicts(rows)), token, previous_import(digest))
+
+
+def open_upload(token: str, account_id: int, secret: str) -> dict | None:
+    """The payload of a preview made by this account in the last hours, or None."""
+    from itsdangerous import BadData
+    try:
+        payload = _serializer(secret).loads(token, max_age=IMPORT_MAX_AGE)
+    except BadData:
+        return None
+    return payload if payload.get("a") == account_id else None
+
+
+def confirm_upload(payload: dict, actor_id: int, now) -> tuple[ImportReport, list[Question]]:
+    """Check the rows again against the bank as it is now, then import all or none.
+    Raises UploadError if this file was already imported."""
+    already = previous_import(payload["s"])
+    if already is not None:
+        raise UploadError(f"Tệp này đã được nhập lúc {datetime_short(already.created_at)} "
+                          f"({number(already.row_count)} câu); không nhập lại.")
+    report = parse_rows(as_dicts(payload["r"]))
+    if not report.ok:
+        return report, []
+    created = import_questions(report, created_by_id=actor_id)
+    batch = ImportBatch(kind="questions", source="office", filename=payload["f"],
+                        sha256=payload["s"], row_count=len(created), created_by_id=actor_id,
+                        created_at=now)
+    db.session.add(batch)
+    db.session.flush()
+    db.session.add(AuditLog(at=now, actor_id=actor_id, action="bank.import",
+                            target_type="import_batch", target_id=batch.id,
+                            detail={"filename": payload["f"], "questions": len(created)}))
+    db.session.flush()
+    return report, created
+
+
+def export_rows(questions: list[Question]) -> list[list[str]]:
+    """Questions as rows under HEADERS: an export re-imports as it is."""
+    rows = []
+    for question in questions:
+        choices = [c.text for c in question.choices] + [""] * (len(LETTERS) - len(question.choices))
+        rows.append([question.topic.name, question.text, *choices,
+                     LETTERS[question.correct_choice.position - 1], question.explanation,
+                     str(question.difficulty), question.source])
+    return rows
+
+
+def to_csv(rows: list[list[str]]) -> bytes:
+    """UTF-8 with a byte-order mark, so that Excel opens the Vietnamese text correctly."""
+    import csv
+    import io
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+GUIDE = [
+    "Mỗi dòng của trang «Câu hỏi» là một câu hỏi; dòng 1 là tên cột, giữ nguyên.",
+    "Chủ đề: ghi đúng tên một chủ đề có trong ngân hàng (danh sách ở dưới).",
+    "Câu hỏi: không để trống, tối đa 1.000 ký tự.",
+    "Phương án A đến F: ít nhất 2 phương án, không trùng nhau, mỗi phương án tối đa 300 ký tự.",
+    "Đáp án đúng: đúng một chữ cái (A, B, C, D, E hoặc F) của một phương án đã nhập.",
+    "Giải thích: hiện cho thí sinh sau khi nộp bài, tối đa 2.000 ký tự.",
+    "Mức độ: 1 (Dễ), 2 (Trung bình) hoặc 3 (Khó); để trống là 1.",
+    "Nguồn: không bắt buộc, ví dụ văn bản hay cơ quan khuyến cáo.",
+    "Tệp được kiểm tra từng dòng: chỉ khi mọi dòng đều đúng thì mới nhập, nếu không thì "
+    "không nhập dòng nào và có báo cáo lỗi theo số dòng.",
+]
+
+
+def to_xlsx(rows: list[list[str]], topic_names: list[str] | None = None) -> bytes:
+    """A workbook whose first sheet holds the questions; with `topic_names`, a second sheet
+    explains how to fill it (the downloadable template)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Câu hỏi"
+    sheet.append(HEADERS)
+    for row in rows:
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    widths = [28, 60] + [30] * len(LETTERS) + [12, 60, 10, 24]
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = width
+    sheet.freeze_panes = "A2"
+    if topic_names is not None:
+        guide = book.create_sheet("Hướng dẫn")
+        guide.column_dimensions["A"].width = 100
+        guide.append(["Cách điền tệp nhập câu hỏi"])
+        guide["A1"].font = Font(bold=True)
+        for line in GUIDE:
+            guide.append([line])
+        guide.append([])
+        guide.append(["Các chủ đề hiện có:"])
+        for name in topic_names:
+            guide.append([name])
+        for row in guide.iter_rows():
+            row[0].alignment = Alignment(wrap_text=True)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""The contest: its edition and settings, rankings, winners, certificates."""

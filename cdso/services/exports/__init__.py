@@ -1,0 +1,1 @@
+"""Files handed out: XLSX workbooks, CSV and GeoJSON open data."""

@@ -1,0 +1,1 @@
+"""Uploaded tables and the imports that read them."""

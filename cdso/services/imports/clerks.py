@@ -1,0 +1,122 @@
+"""Ward clerks' accounts from an XLSX (the city administrator): every row checked first,
+then all created or none, with a file of the temporary passwords to hand out."""
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+
+from cdso.extensions import db
+from cdso.formatting import utcnow
+from cdso.models import Account, ImportBatch, Role
+from cdso.services.accounts import registration
+from cdso.services.units import catalogue as units
+from cdso.services.accounts.officials import (Invalid, NewOfficial, clean_login,
+                                          clean_optional_phone, create_official)
+from cdso.services.units.catalogue import tone_key
+
+CLERK_HEADERS = ("Họ và tên", "Tên đăng nhập", "Xã, phường, đặc khu", "Điện thoại")
+
+
+@dataclass
+class ClerkImport:
+    rows: list[tuple[int, NewOfficial]]
+    errors: list[tuple[int, str]]  # (sheet row, reason)
+    sha256: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+
+def read_clerks(content: bytes) -> ClerkImport:
+    """Check every row of a clerks' XLSX (headers: CLERK_HEADERS); nothing written."""
+    report = ClerkImport([], [], hashlib.sha256(content).hexdigest())
+    try:
+        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+        rows = [tuple("" if c is None else str(c).strip() for c in r)
+                for r in sheet.iter_rows(values_only=True)]
+    except Exception:  # not an XLSX file: openpyxl raises many kinds of errors
+        report.errors.append((0, "Tệp không đọc được. Xin dùng tệp Excel (.xlsx)."))
+        return report
+    keys = [tone_key(h) for h in CLERK_HEADERS]
+    header = next((i for i, r in enumerate(rows[:10])
+                   if all(k in [tone_key(c) for c in r] for k in keys[:3])), None)
+    if header is None:
+        report.errors.append((0, "Không thấy dòng tiêu đề: " + ", ".join(CLERK_HEADERS[:3])
+                              + " (cột Điện thoại không bắt buộc)."))
+        return report
+    earlier = db.session.scalar(select(ImportBatch).where(
+        ImportBatch.kind == "clerks", ImportBatch.sha256 == report.sha256))
+    if earlier:
+        report.errors.append((0, "Tệp này đã được nhập trước đây; các tài khoản đã có."))
+        return report
+    position = {k: [tone_key(c) for c in rows[header]].index(k) for k in keys
+                if k in [tone_key(c) for c in rows[header]]}
+    logins: set[str] = set()
+    phones: set[str] = set()
+    for number, row in enumerate(rows[header + 1:], start=header + 2):
+        cells = [row[position[k]] if k in position and position[k] < len(row) else ""
+                 for k in keys]
+        if not any(cells):
+            continue
+        problems = []
+        values = {}
+        for name, clean, raw in (("full_name", registration.clean_full_name, cells[0]),
+                                 ("login", lambda v: clean_login(v, logins), cells[1]),
+                                 ("phone", lambda v: clean_optional_phone(v, phones), cells[3])):
+            try:
+                values[name] = clean(raw)
+            except Invalid as error:
+                problems.append(str(error))
+        found = units.lookup(cells[2]) if cells[2] else None
+        if found is None:
+            problems.append("Thiếu xã, phường, đặc khu.")
+        elif found.unit is None:
+            problems.append(f"«{cells[2]}»: {found.message}")
+        if problems:
+            report.errors.append((number, " ".join(problems)))
+            continue
+        logins.add(values["login"])
+        if values["phone"]:
+            phones.add(values["phone"])
+        report.rows.append((number, NewOfficial(values["full_name"], values["login"],
+                                                Role.CLERK.value, found.unit.id,
+                                                values["phone"])))
+    if not report.errors and not report.rows:
+        report.errors.append((0, "Tệp không có dòng cán bộ nào."))
+    return report
+
+
+def import_clerks(actor: Account, report: ClerkImport, filename: str) -> list[tuple[Account, str]]:
+    """Create every clerk of a checked file, with the batch that makes a re-import a no-op.
+    Flushes; returns the accounts and their temporary passwords."""
+    db.session.add(ImportBatch(kind="clerks", source="office", filename=filename[:200],
+                               sha256=report.sha256, row_count=len(report.rows),
+                               created_by_id=actor.id, created_at=utcnow()))
+    return [create_official(actor, new) for _, new in report.rows]
+
+
+def credentials_workbook(created: list[tuple[Account, str]]) -> bytes:
+    """The temporary passwords of the accounts just created, to hand to each person."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Tài khoản"
+    sheet.append(["Tài khoản cán bộ vừa tạo — mật khẩu tạm thời, phải đổi khi đăng nhập "
+                  "lần đầu. Trao tận tay từng người, rồi xoá tệp này."])
+    sheet["A1"].font = Font(bold=True)
+    sheet.append(["Họ và tên", "Tên đăng nhập", "Mật khẩu tạm thời", "Xã, phường, đặc khu"])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for account, password in created:
+        sheet.append([account.full_name, account.login, password,
+                      account.unit.name if account.unit else ""])
+    for column, width in zip("ABCD", (28, 22, 20, 30), strict=True):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,329 @@
+"""Uploaded tables (XLSX or CSV) read into row dicts keyed by our Vietnamese headers, the
+downloadable templates with the same headers, and the row-by-row error report.
+
+Officials fill templates in Excel, LibreOffice or Google Sheets and save as .xlsx or
+.csv (UTF-8, or the Windows Vietnamese code page; comma, semicolon or tab). Headers are
+matched loosely: case, diacritics, punctuation, a trailing "*" and a hint in brackets
+do not matter, so "Ngày sinh (ngày/tháng/năm) *" is the column "Ngày sinh"."""
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from cdso.extensions import db
+from cdso.formatting import number
+from cdso.models import GROUP_LABELS, Group
+from cdso.services.units import catalogue as units
+from cdso.services.accounts.registration import Invalid
+from cdso.services.units.catalogue import plain_key
+
+MAX_ROWS = 5000
+# The confirmation carries the file again in base64 (4/3 of it) under the 5 MB request cap.
+MAX_BYTES = 3 * 1024 * 1024
+
+
+class TableError(ValueError):
+    """The file as a whole cannot be used; the message is for the person who sent it."""
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    required: bool = False  # the header must be in the file
+    hint: str = ""  # explained on the template's instructions sheet
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class RowError:
+    row: int  # the row number as the spreadsheet shows it
+    label: str  # what identifies the row for a person: the name or phone typed
+    messages: list[str] = field(default_factory=list)
+
+
+def header_key(text: str) -> str:
+    """"Ngày sinh (ngày/tháng/năm) *" -> "ngay sinh"."""
+    text = re.sub(r"\(.*?\)", " ", str(text or "")).replace("*", " ")
+    text = re.sub(r"[/,;.:\-_]", " ", text)
+    return re.sub(r"\s+", " ", plain_key(text)).strip()
+
+
+def cell_text(value) -> str:
+    """A cell as the text a person sees: dates as dd/mm/yyyy, 15.0 as 15."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return f"{value.day:02d}/{value.month:02d}/{value.year}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decode_csv(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1258", errors="replace")
+
+
+def _csv_rows(data: bytes) -> list[list]:
+    text = _decode_csv(data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max([",", ";", "\t"], key=first_line.count)
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+def _xlsx_rows(data: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds on a damaged or foreign file
+        raise TableError("Không đọc được tệp Excel này. Xin lưu lại dưới dạng .xlsx "
+                         "(Excel Workbook) hoặc .csv rồi tải lên lại.") from None
+    try:
+        sheet = book.worksheets[0]
+        rows = []
+        for values in sheet.iter_rows(values_only=True):
+            rows.append(list(values))
+            if len(rows) > MAX_ROWS + 50:
+                break
+        return rows
+    finally:
+        book.close()
+
+
+def read_cells(filename: str, data: bytes) -> list[list[str]]:
+    """Every row of the first sheet of an .xlsx or .csv as cell texts, blank rows kept
+    (so result[i] is sheet row i + 1). Raises TableError for a file that cannot be read."""
+    if not data:
+        raise TableError("Xin chọn tệp (.xlsx hoặc .csv).")
+    if len(data) > MAX_BYTES:
+        raise TableError("Tệp lớn quá 3 MB. Xin chia thành nhiều tệp.")
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        raw = _xlsx_rows(data)
+    elif name.endswith((".csv", ".txt")):
+        raw = _csv_rows(data)
+    elif name.endswith(".xls"):
+        raise TableError("Tệp .xls (Excel đời cũ) chưa đọc được. Xin mở tệp và lưu lại "
+                         "dưới dạng .xlsx hoặc .csv.")
+    else:
+        raise TableError("Chỉ nhận tệp .xlsx hoặc .csv. Xin tải tệp mẫu về và điền vào.")
+    return [[cell_text(v) for v in values] for values in raw]
+
+
+def read_table(filename: str, data: bytes, columns: list[Column]) -> list[tuple[int, dict]]:
+    """The non-blank rows as (row number, {header: text}), only the known columns.
+    Raises TableError for a file that cannot be used at all."""
+    cells = read_cells(filename, data)
+    rows = [(index + 1, values) for index, values in enumerate(cells)]
+    rows = [(number, values) for number, values in rows if any(values)]
+    if not rows:
+        raise TableError("Tệp không có dữ liệu.")
+    header_number, header_cells = rows[0]
+    wanted = {}
+    for column in columns:
+        for name_ in (column.header, *column.aliases):
+            wanted[header_key(name_)] = column.header
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(header_cells):
+        header = wanted.get(header_key(cell))
+        if header and header not in positions:
+            positions[header] = index
+    missing = [c.header for c in columns if c.required and c.header not in positions]
+    if missing:
+        raise TableError(f"Dòng tiêu đề (dòng {header_number}) thiếu cột: "
+                         f"{', '.join(missing)}. Xin dùng đúng mẫu danh sách.")
+    body = rows[1:]
+    if not body:
+        raise TableError("Tệp chỉ có dòng tiêu đề, chưa có người nào.")
+    if len(body) > MAX_ROWS:
+        raise TableError(f"Tệp có hơn {number(MAX_ROWS)} dòng. Xin chia thành nhiều tệp.")
+    return [(number, {header: values[i] if i < len(values) else ""
+                      for header, i in positions.items()})
+            for number, values in body]
+
+
+def template_xlsx(columns: list[Column], title: str, examples: list[list[str]]) -> bytes:
+    """A template: the header row on the first sheet (cells formatted as text, so that
+    phone numbers keep their leading 0), and the instructions with examples on a second
+    sheet, where nothing is imported from."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Danh sách"
+    sheet.append([c.header + (" *" if c.required else "") for c in columns])
+    for index, column in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=index)
+        cell.font = Font(bold=True)
+        dimension = sheet.column_dimensions[cell.column_letter]
+        dimension.width = max(14, len(column.header) + 4)
+        dimension.number_format = "@"  # the column's style: what people type stays text
+    sheet.freeze_panes = "A2"
+    guide = book.create_sheet("Hướng dẫn")
+    guide.append([title])
+    guide["A1"].font = Font(bold=True)
+    guide.append(["Điền mỗi người một dòng ở trang «Danh sách», giữ nguyên dòng tiêu đề. "
+                  "Cột có dấu * là bắt buộc."])
+    guide.append([])
+    guide.append(["Cột", "Cách điền"])
+    for column in columns:
+        guide.append([column.header, column.hint])
+    guide.append([])
+    guide.append(["Ví dụ (không nhập từ trang này):"])
+    guide.append([c.header for c in columns])
+    for example in examples:
+        guide.append(example)
+    guide.column_dimensions["A"].width = 28
+    guide.column_dimensions["B"].width = 90
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def template_csv(columns: list[Column]) -> bytes:
+    """The header line, UTF-8 with a BOM so that Excel shows the diacritics."""
+    out = io.StringIO()
+    csv.writer(out).writerow([c.header for c in columns])
+    return out.getvalue().encode("utf-8-sig")
+
+
+UPLOAD_MAX_AGE = 6 * 3600
+
+
+def _serializer(secret: str, salt: str):
+    from itsdangerous import URLSafeTimedSerializer
+    return URLSafeTimedSerializer(secret, salt=salt)
+
+
+def seal_upload(filename: str, data: bytes, account_id: int, secret: str, salt: str) -> str:
+    """The uploaded file carried from the preview to the confirmation in a hidden field,
+    signed for this account (no worker memory, no local file: any app node can take the
+    second step). The confirmation reads and checks the rows again."""
+    payload = {"f": filename[-200:], "a": account_id, "d": base64.b64encode(data).decode()}
+    return _serializer(secret, salt).dumps(payload)
+
+
+def open_upload(token: str, account_id: int, secret: str, salt: str) -> tuple[str, bytes]:
+    """(filename, data) of a preview this account made in the last hours."""
+    from itsdangerous import BadData
+    try:
+        payload = _serializer(secret, salt).loads(token or "", max_age=UPLOAD_MAX_AGE)
+        if payload.get("a") != account_id:
+            raise BadData("another account")
+        return payload["f"], base64.b64decode(payload["d"], validate=True)
+    except (BadData, KeyError, TypeError, binascii.Error):
+        raise TableError("Bản xem trước đã hết hạn hoặc không hợp lệ. "
+                         "Xin tải tệp lên lại.") from None
+
+
+# Cells of people lists (bulk enrolment, results import): the registration rules, plus
+# the few words people type for a gender, a group or a unit.
+
+def clean_into(values: dict, error: RowError, key: str, cleaner, *args) -> None:
+    """values[key] = cleaner(*args), or the rule's message added to the row's errors."""
+    try:
+        values[key] = cleaner(*args)
+    except Invalid as problem:
+        error.messages.append(str(problem))
+
+
+GENDER_WORDS = {"nam": "nam", "nu": "nu", "khac": "khac"}
+
+
+def clean_gender_text(raw: str) -> str:
+    gender = GENDER_WORDS.get(plain_key(raw or ""))
+    if gender is None:
+        raise Invalid(f"Giới tính «{raw}» không đúng: ghi Nam, Nữ hoặc Khác."
+                      if raw else "Thiếu giới tính: ghi Nam, Nữ hoặc Khác.")
+    return gender
+
+
+GROUP_OF_ORGANISATION_KIND = {"truong_hoc": Group.STUDENT.value, "co_quan": Group.OFFICIAL.value,
+                              "doanh_nghiep": Group.BUSINESS.value}
+
+
+def _group_words() -> dict[str, str]:
+    words = {}
+    for group, label in GROUP_LABELS.items():
+        words[group.value] = words[plain_key(label)] = group.value
+        for part in label.split(","):
+            words[plain_key(part).strip()] = group.value
+    return words
+
+
+def clean_group_text(raw: str, organisation=None) -> str:
+    """"Học sinh", "hoc sinh, sinh vien", "nguoi_dan"…; blank: from the organisation's kind."""
+    key = re.sub(r"\s+", " ", plain_key(raw or "")).strip()
+    if not key:
+        kind = organisation.kind if organisation is not None else ""
+        return GROUP_OF_ORGANISATION_KIND.get(kind, Group.RESIDENT.value)
+    group = _group_words().get(key)
+    if group is None:
+        choices = "; ".join(GROUP_LABELS.values())
+        raise Invalid(f"Đối tượng «{raw}» không có. Ghi một trong: {choices}.")
+    return group
+
+
+class UnitResolver:
+    """Unit cells (a new unit's name, or an old ward and district) to unit ids; each
+    distinct text is looked up once, since a list repeats the same few names."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, str, str], tuple[int | None, str | None]] = {}
+        self._names = {u.id: u.name for u in units.all_units()}
+
+    def name(self, unit_id: int) -> str:
+        return self._names.get(unit_id, "")
+
+    def resolve(self, name: str, old_ward: str, old_district: str,
+                default=None) -> tuple[int | None, str | None]:
+        """(unit id, None) or (None, the message with suggestions)."""
+        name, old_ward, old_district = (x.strip() for x in (name, old_ward, old_district))
+        key = (name, old_ward, old_district)
+        if key not in self._found:
+            self._found[key] = self._resolve(name, old_ward, old_district)
+        unit_id, problem = self._found[key]
+        if unit_id is None and problem is None:
+            if default is None:
+                return None, "Thiếu xã, phường: ghi tên mới, hoặc xã, phường và quận, huyện cũ."
+            return default.id, None
+        return unit_id, problem
+
+    @staticmethod
+    def _resolve(name: str, old_ward: str, old_district: str):
+        if name:
+            found = units.lookup(name)
+            return (found.unit.id, None) if found.unit else (None, f"«{name}»: {found.message}")
+        if old_ward or old_district:
+            converted = units.convert_old_address(old_ward, old_district)
+            if converted.unit:
+                return converted.unit.id, None
+            return None, f"Địa chỉ cũ «{old_ward}, {old_district}»: {converted.message}"
+        return None, None
+
+
+def existing_values(column, values: list[str], chunk: int = 500) -> set[str]:
+    """Which of `values` a unique column already holds (asked in chunks)."""
+    found: set[str] = set()
+    for start in range(0, len(values), chunk):
+        part = values[start:start + chunk]
+        found.update(db.session.scalars(select(column).where(column.in_(part))))
+    return found

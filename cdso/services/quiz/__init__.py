@@ -1,0 +1,1 @@
+"""The quiz: drawing, answering, finishing, reviewing an attempt."""

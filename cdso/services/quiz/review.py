@@ -1,0 +1,148 @@
+"""What a participant reads about the quiz: a drawn question as shown (never its key),
+the graded review of a finished attempt, and their results with the attempt that counts."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from cdso.extensions import db
+from cdso.models import (Attempt, AttemptQuestion, Choice, Contest, Question, RankingRun,
+                         Topic)
+from cdso.services.figures import stats
+from cdso.services.quiz.attempts import FINISHED, Slot
+
+MAX_CACHED = 5000
+PREDICTION_FIGURES = {"registered_at_close": "registered", "finished_at_close": "finished",
+                      "attempts_at_close": "attempts"}
+
+
+@dataclass(frozen=True)
+class ShownQuestion:
+    text: str
+    topic: str
+    choices: dict[int, str]
+
+
+# Questions and choices never change once created (an edit is a new version), so what
+# a question shows can be kept per worker: an answer step then needs no query for it.
+_shown: dict[tuple[str, int], ShownQuestion] = {}
+
+
+def shown_question(question_id: int) -> ShownQuestion:
+    key = (str(db.engine.url), question_id)
+    cached = _shown.get(key)
+    if cached is None:
+        rows = db.session.execute(
+            select(Question.text, Topic.name, Choice.id, Choice.text)
+            .join(Topic, Topic.id == Question.topic_id)
+            .join(Choice, Choice.question_id == Question.id)
+            .where(Question.id == question_id)).all()
+        cached = ShownQuestion(rows[0][0], rows[0][1], {row[2]: row[3] for row in rows})
+        if len(_shown) >= MAX_CACHED:
+            _shown.clear()
+        _shown[key] = cached
+    return cached
+
+
+def shown_choices(slot: Slot) -> list[tuple[int, str]]:
+    """The slot's choices in the order drawn for this attempt: (id, text), nothing else."""
+    choices = shown_question(slot.question_id).choices
+    return [(choice_id, choices[choice_id]) for choice_id in slot.choice_ids]
+
+
+@dataclass
+class ReviewedChoice:
+    id: int
+    text: str
+    is_correct: bool
+
+
+@dataclass
+class ReviewedQuestion:
+    position: int
+    text: str
+    choices: list[ReviewedChoice]
+    chosen_id: int | None
+    is_correct: bool
+    explanation: str
+
+
+def graded_review(attempt: Attempt) -> list[ReviewedQuestion]:
+    """Each question of a finished attempt with the chosen and the correct answer."""
+    if attempt.status != FINISHED:
+        raise ValueError("the key of an unfinished attempt is never shown")
+    rows = db.session.execute(
+        select(AttemptQuestion.position, AttemptQuestion.choice_order,
+               AttemptQuestion.chosen_choice_id, AttemptQuestion.is_correct,
+               Question.id, Question.text, Question.explanation)
+        .join(Question, Question.id == AttemptQuestion.question_id)
+        .where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)
+    ).all()
+    choices = {c.id: c for c in db.session.scalars(
+        select(Choice).where(Choice.question_id.in_([r.id for r in rows])))}
+    return [ReviewedQuestion(
+        position=r.position, text=r.text,
+        choices=[ReviewedChoice(choices[int(i)].id, choices[int(i)].text, choices[int(i)].is_correct)
+                 for i in r.choice_order.split(",")],
+        chosen_id=r.chosen_choice_id, is_correct=bool(r.is_correct), explanation=r.explanation)
+        for r in rows]
+
+
+def prediction_truth(contest: Contest, now: dt.datetime) -> tuple[int, bool]:
+    """The true figure for the prediction question, and whether it is still provisional:
+    the published ranking's figure, else the contest's figure as of now (or its close)."""
+    published = db.session.scalar(
+        select(RankingRun.truth_value).where(
+            RankingRun.contest_id == contest.id, RankingRun.published_at.is_not(None),
+            RankingRun.superseded_at.is_(None), RankingRun.truth_value.is_not(None))
+        .order_by(RankingRun.published_at.desc()).limit(1))
+    if published is not None:
+        return published, False
+    moment = min(now, contest.closes_at)
+    total = stats.city_figures(contest.id, moment).total
+    figure = PREDICTION_FIGURES.get(contest.prediction_rule, "registered")
+    return getattr(total, figure), now < contest.closes_at
+
+
+def counting_attempt(attempts: list[Attempt], truth: int | None) -> Attempt | None:
+    """The attempt that counts: higher score, then the closer prediction, then the
+    shorter time, then the earlier submission (DOMAIN.md)."""
+    finished = [a for a in attempts if a.status == FINISHED and a.score is not None]
+
+    def rank(attempt: Attempt):
+        gap = (abs(attempt.prediction - truth)
+               if truth is not None and attempt.prediction is not None else math.inf)
+        return (-attempt.score, gap, attempt.duration_seconds or math.inf, attempt.finished_at)
+    return min(finished, key=rank) if finished else None
+
+
+@dataclass
+class ContestResults:
+    contest: Contest
+    attempts: list[Attempt]
+    counting: Attempt | None
+    truth: int | None
+    provisional: bool
+
+
+def results_of(account_id: int, now: dt.datetime) -> list[ContestResults]:
+    """Every attempt of the person, grouped by contest (newest contest first)."""
+    attempts = db.session.scalars(select(Attempt).where(Attempt.account_id == account_id)
+                                  .order_by(Attempt.contest_id, Attempt.number)).all()
+    by_contest: dict[int, list[Attempt]] = {}
+    for attempt in attempts:
+        by_contest.setdefault(attempt.contest_id, []).append(attempt)
+    results = []
+    for contest_id, group in by_contest.items():
+        contest = db.session.get(Contest, contest_id)
+        finished = [a for a in group if a.status == FINISHED and a.score is not None]
+        top = max((a.score for a in finished), default=None)
+        tied = {a.prediction for a in finished if a.score == top}
+        truth, provisional = (prediction_truth(contest, now) if len(tied) > 1
+                              else (None, False))
+        results.append(ContestResults(contest, group, counting_attempt(group, truth), truth,
+                                      provisional))
+    return sorted(results, key=lambda r: r.contest.opens_at, reverse=True)

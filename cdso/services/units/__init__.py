@@ -1,0 +1,1 @@
+"""The city's commune-level units and their adult populations."""
