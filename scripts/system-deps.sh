@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the app and its tests need (Debian): WeasyPrint's Pango, fonts,
-# poppler-utils (PDF to PNG/text in tests), Chromium and npm (browser tests).
+# poppler-utils (PDF to PNG/text in tests), Chromium and npm (browser tests), ICU headers
+# (PyICU), headless LibreOffice Writer and Calc (tests print our DOCX and XLSX with them).
 # Installs what is missing when run as root with apt-get; otherwise says what to install.
 set -euo pipefail
 need=()
@@ -10,6 +11,11 @@ have_lib libharfbuzz-subset.so || need+=(libharfbuzz-subset0)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v npm >/dev/null || need+=(npm)  # axe-core for the browser tests (package.json)
+have_lib libicu || need+=(libicu-dev)               # PyICU builds against ICU (Vietnamese collation)
+[ -e /usr/include/unicode/ucol.h ] || need+=(libicu-dev)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v g++ >/dev/null || need+=(g++)
+[ -x /usr/lib/libreoffice/program/soffice ] || need+=(libreoffice-writer-nogui libreoffice-calc-nogui)  # tests: DOCX and XLSX as LibreOffice prints them
 # PDF fonts ship in static/fonts (Liberation Serif 2, with Vietnamese); no system font needed.
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
