@@ -85,10 +85,6 @@ class Account(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
     @property
-    def role_enum(self) -> Role:
-        return Role(self.role)
-
-    @property
     def is_official(self) -> bool:
         return self.role in (Role.CLERK.value, Role.ADMIN.value, Role.REPORTER.value,
                              Role.TEAM_MEMBER.value)

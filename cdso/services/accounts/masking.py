@@ -9,12 +9,6 @@ def mask_phone(phone: str | None) -> str:
     return phone[:4] + "***" + phone[-3:]
 
 
-def mask_cccd(cccd: str | None) -> str:
-    if not cccd:
-        return ""
-    return "*" * 8 + cccd[-4:]
-
-
 def mask_name(full_name: str) -> str:
     """"Nguyễn Văn An" -> "Nguyễn V. A."; the family name stays whole."""
     parts = full_name.split()

@@ -115,12 +115,6 @@ def record_finished_attempts(finished: list[tuple[Registration, Attempt]],
         _bump(contest_id, recorded_at, unit_id, organisation_id, group, **count)
 
 
-def record_unregistration(registration: Registration) -> None:
-    """Undo a registration's counts (an account deleted at its owner's request)."""
-    _bump(registration.contest_id, registration.created_at, registration.unit_id,
-          registration.organisation_id, registration.group, registered=-1)
-
-
 @dataclass
 class Figures:
     registered: int = 0
