@@ -6,15 +6,13 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from cdso.models import Role
 from cdso.office.routes import bp
-
-DASHBOARD_ROLES = {Role.ADMIN.value, Role.CLERK.value, Role.REPORTER.value}
+from cdso.web.access import may_open
 
 
 @bp.get("/")
 def home():
-    if current_user.role in DASHBOARD_ROLES:
+    if may_open(current_user.role, "office.dashboard"):
         return redirect(url_for("office.dashboard"))
     try:
         return redirect(url_for("helper.home"))

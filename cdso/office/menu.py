@@ -1,51 +1,37 @@
-"""The office menu: which areas each role sees. One list, filtered by role."""
+"""The office menu: the areas an account may open, in one list. Which role may open an
+area is not repeated here: it comes from the access table (cdso/web/access.py)."""
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from flask import url_for
 from werkzeug.routing import BuildError
 
 from cdso.models import ROLE_LABELS, Role
+from cdso.web.access import may_open
 
-
-@dataclass(frozen=True)
-class MenuItem:
-    endpoint: str
-    label: str
-    roles: frozenset[str]
-
-
-ALL = frozenset(r.value for r in Role if r != Role.PARTICIPANT)
-CITY = frozenset({Role.ADMIN.value})
-UNIT_OFFICIALS = frozenset({Role.ADMIN.value, Role.CLERK.value})
-
-# Areas append here; an item whose endpoint does not exist (yet) is not shown.
-ITEMS: list[MenuItem] = [
-    MenuItem("office.dashboard", "Số liệu", frozenset({Role.ADMIN.value, Role.CLERK.value,
-                                                       Role.REPORTER.value})),
-    MenuItem("helper.home", "Hỗ trợ người dân", frozenset({Role.TEAM_MEMBER.value,
-                                                           Role.CLERK.value})),
-    MenuItem("office.members_import", "Đăng ký theo danh sách",
-             frozenset({Role.CLERK.value, Role.REPORTER.value})),
-    MenuItem("office.results_import", "Nhập kết quả thi giấy", UNIT_OFFICIALS),
-    MenuItem("office.documents", "Công văn, báo cáo", UNIT_OFFICIALS),
-    MenuItem("office.population", "Dân số trưởng thành", UNIT_OFFICIALS),
-    MenuItem("office.accounts", "Tài khoản cán bộ", UNIT_OFFICIALS),
-    MenuItem("office.bank", "Ngân hàng câu hỏi", CITY),
-    MenuItem("office.settings", "Thiết lập cuộc thi", CITY),
-    MenuItem("office.rankings", "Xếp hạng và giải thưởng", CITY),
-    MenuItem("office.certificates", "Giấy chứng nhận", CITY),
+# (endpoint, label): an item shows when the access table lets the account open its
+# endpoint and the endpoint exists.
+ITEMS: list[tuple[str, str]] = [
+    ("office.dashboard", "Số liệu"),
+    ("helper.home", "Hỗ trợ người dân"),
+    ("office.members_import", "Đăng ký theo danh sách"),
+    ("office.results_import", "Nhập kết quả thi giấy"),
+    ("office.documents", "Công văn, báo cáo"),
+    ("office.population", "Dân số trưởng thành"),
+    ("office.accounts", "Tài khoản cán bộ"),
+    ("office.bank", "Ngân hàng câu hỏi"),
+    ("office.settings", "Thiết lập cuộc thi"),
+    ("office.rankings", "Xếp hạng và giải thưởng"),
+    ("office.certificates", "Giấy chứng nhận"),
 ]
 
 
 def office_menu(account) -> list[dict]:
     items = []
-    for item in ITEMS:
-        if account.role not in item.roles:
+    for endpoint, label in ITEMS:
+        if not may_open(account.role, endpoint):
             continue
         try:
-            items.append({"url": url_for(item.endpoint), "label": item.label})
+            items.append({"url": url_for(endpoint), "label": label})
         except BuildError:
             continue
     return items

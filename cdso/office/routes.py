@@ -1,25 +1,14 @@
-"""The office (/quan-tri): officials' pages, guarded as a whole by role.
+"""The office (/quan-tri): officials' pages, guarded as a whole by the access table.
 
 Each area lives in its own module registering on this blueprint."""
 from __future__ import annotations
 
-from flask import Blueprint, abort
-from flask_login import current_user
+from flask import Blueprint
 
-from cdso.models import Role
+from cdso.web.access import guard_blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/quan-tri")
-OFFICE_ROLES = {Role.ADMIN.value, Role.CLERK.value, Role.REPORTER.value, Role.TEAM_MEMBER.value}
-
-
-@bp.before_request
-def _guard():
-    if not current_user.is_authenticated:
-        from flask import redirect, request, url_for
-        return redirect(url_for("auth.login", next=request.full_path))
-    if current_user.role not in OFFICE_ROLES:
-        abort(404)
-    return None
+bp.before_request(guard_blueprint)  # who may open each route: cdso/web/access.py
 
 
 # Areas register their routes on `bp` when imported (see cdso/office/*.py).
