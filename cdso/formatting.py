@@ -6,28 +6,13 @@ Vietnam time (UTC+7, no daylight saving).
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal, format_percent
 
+from cdso.clock import VN_TZ, local_to_utc, to_local, utcnow  # noqa: F401  (the clock lives in cdso.clock)
+
 LOCALE = "vi_VN"
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def utcnow() -> dt.datetime:
-    """The server's clock, naive UTC: the one clock that rules the contest."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def to_local(moment: dt.datetime) -> dt.datetime:
-    """A stored naive-UTC moment as an aware Vietnam-time moment."""
-    return moment.replace(tzinfo=dt.UTC).astimezone(VN_TZ)
-
-
-def local_to_utc(moment: dt.datetime) -> dt.datetime:
-    """A naive Vietnam-time moment (as typed by a person) as naive UTC."""
-    return moment.replace(tzinfo=VN_TZ).astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def number(value: int | float | None) -> str:

@@ -7,7 +7,8 @@ import random
 from sqlalchemy import func, insert, select
 
 from cdso.extensions import db
-from cdso.formatting import local_to_utc, utcnow
+from cdso.clock import local_midnight
+from cdso.formatting import utcnow
 from cdso.models import (Account, Attempt, Contest, Group, Organisation, Registration, Role,
                          Round, Topic, TopicQuota, Unit)
 from cdso.services.figures import stats
@@ -33,8 +34,7 @@ def create_demo_contest(now: dt.datetime | None = None, opens_at: dt.datetime | 
     """A contest open for `days` days with weekly rounds; by default it opened at midnight
     (Vietnam time) ten days ago."""
     now = now or utcnow()
-    today_local = local_to_utc(dt.datetime.combine((now + dt.timedelta(hours=7)).date(),
-                                                   dt.time(0, 0)))
+    today_local = local_midnight(now)
     opens = opens_at or today_local - dt.timedelta(days=10)
     closes = opens + dt.timedelta(days=days)
     contest = Contest(

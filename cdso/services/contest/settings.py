@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 
+from cdso.clock import parse_local_moment
 from cdso.extensions import db
-from cdso.formatting import datetime_short, local_to_utc, number, to_local
+from cdso.formatting import datetime_short, number, to_local
 from cdso.models import AuditLog, Contest, Round, Topic, TopicQuota
 from cdso.models.contest import CERTIFICATE_KINDS, PREDICTION_RULES
 from cdso.models.ranking import RankingRun
@@ -44,9 +45,6 @@ DEFAULTS = {"name": "Công dân số Hải Phòng - sử dụng thông minh, s�
             "pass_mark": "16", "min_age": "6", "max_age": "100",
             "prediction_rule": "registered_at_close", "certificate_kind": "participation"}
 MAX_ROUND_ROWS = 60
-MOMENT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%H:%M %d/%m/%Y",
-                  "%d/%m/%Y")
-
 
 @dataclass
 class SettingsInput:
@@ -66,12 +64,7 @@ def moment_input(moment: dt.datetime | None) -> str:
 def parse_moment(raw: str) -> dt.datetime | None:
     """A Vietnam-time moment typed in a datetime-local input (or as 22/10/2025 15:00),
     as naive UTC; None if it is not one."""
-    for pattern in MOMENT_FORMATS:
-        try:
-            return local_to_utc(dt.datetime.strptime(raw.strip(), pattern))
-        except ValueError:
-            continue
-    return None
+    return parse_local_moment(raw, date_only=True)
 
 
 def form_from_contest(contest: Contest | None, template: Contest | None = None) -> SettingsInput:

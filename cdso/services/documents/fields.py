@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from fontTools.ttLib import TTFont
 
+from cdso.clock import parse_local_date
 from cdso.formatting import date_long, to_local
 from cdso.services.documents import figures as document_figures
 from cdso.services.documents.pdf import STATIC_DIR
@@ -121,11 +122,11 @@ def lines_of(text: str) -> list[str]:
 def parse_date(text: str) -> dt.date | None:
     if not text:
         return None
-    try:
-        return dt.datetime.strptime(text.strip(), "%d/%m/%Y").date()
-    except ValueError:
+    day = parse_local_date(text)
+    if day is None:
         raise ValueError(LABELS["date"] + " viết theo dạng ngày/tháng/năm, ví dụ 22/10/2025; "
-                         "hoặc để trống để điền tay.") from None
+                         "hoặc để trống để điền tay.")
+    return day
 
 
 def _placeholder_errors(kind: str, text: str) -> str | None:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 
 from flask import render_template
 from sqlalchemy import Select, desc, false, select, update
 
+from cdso.clock import parse_local_moment
 from cdso.extensions import db
-from cdso.formatting import datetime_short, local_to_utc, to_local
+from cdso.formatting import datetime_short, to_local
 from cdso.models import Account, Contest, Document, Role, Unit
 from cdso.models.document import DOCUMENT_KINDS
 from cdso.services.documents import fields as document_fields
@@ -28,7 +28,6 @@ from cdso.services.figures.stats import hour_of
 
 CITY_KIND = "city_progress"
 UNIT_KINDS = ("unit_urge", "unit_report")
-MOMENT_FORMATS = ("%d/%m/%Y %H:%M", "%H:%M %d/%m/%Y", "%Hh%M %d/%m/%Y")
 FILE_NAMES = {"city_progress": "bao-cao-tien-do", "unit_urge": "cong-van-don-doc",
               "unit_report": "bao-cao-ket-qua"}
 
@@ -92,16 +91,10 @@ def moment_text(moment: dt.datetime) -> str:
 
 def parse_moment(text: str, contest: Contest, now: dt.datetime) -> dt.datetime:
     """"22/10/2025 15:00" (Vietnam time) -> naive UTC, or Refusal with the reason."""
-    typed = re.sub(r"\s+", " ", (text or "").replace("ngày", " ")).strip()
-    if not typed:
+    if not (text or "").strip():
         raise Refusal("Xin nhập thời điểm lấy số liệu, ví dụ 22/10/2025 15:00.")
-    for pattern in MOMENT_FORMATS:
-        try:
-            moment = local_to_utc(dt.datetime.strptime(typed, pattern))
-            break
-        except ValueError:
-            continue
-    else:
+    moment = parse_local_moment(text)
+    if moment is None:
         raise Refusal("Thời điểm lấy số liệu viết theo dạng ngày/tháng/năm giờ:phút, "
                       "ví dụ 22/10/2025 15:00.")
     if moment > now:

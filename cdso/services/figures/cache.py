@@ -21,8 +21,9 @@ from collections.abc import Callable
 
 from flask import current_app
 
+from cdso.clock import local_midnight
 from cdso.extensions import db
-from cdso.formatting import to_local, utcnow
+from cdso.formatting import utcnow
 from cdso.services.figures import stats
 from cdso.services.figures.stats import CityFigures, Figures
 
@@ -81,12 +82,6 @@ def _encode(figures: dict) -> dict:
 
 def _decode(raw: dict, key_type=int) -> dict:
     return {key_type(k): Figures(*v) for k, v in raw.items()}
-
-
-def local_midnight(moment: dt.datetime) -> dt.datetime:
-    """The start (naive UTC) of the Vietnam-time day a moment falls in: an hour boundary."""
-    day = to_local(moment).replace(hour=0, minute=0, second=0, microsecond=0)
-    return day.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _split_sums(contest_id: int, as_of: dt.datetime, dimension: str) -> dict:

@@ -5,13 +5,13 @@ cdso.services.figures.cache); lists of people read one page through an index."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from cdso.clock import parse_local_moment
 from cdso.extensions import db
-from cdso.formatting import local_to_utc, utcnow
+from cdso.formatting import utcnow
 from cdso.models import (GROUP_LABELS, Account, Contest, Group, Organisation, Registration,
                          Role, Unit)
 from cdso.models.unit import UNIT_KIND_LABELS
@@ -43,18 +43,9 @@ def parse_moment(raw: str | None, contest: Contest | None = None) -> dt.datetime
     text = (raw or "").strip()
     if not text:
         return now_minute()
-    formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%H:%M %d/%m/%Y", "%d/%m/%Y %H:%M",
-               "%Hh%M %d/%m/%Y"]
-    text = re.sub(r"\s+", " ", text.replace("ngày", "").strip())
-    for pattern in formats:
-        try:
-            local = dt.datetime.strptime(text, pattern)
-            break
-        except ValueError:
-            continue
-    else:
+    moment = parse_local_moment(text)
+    if moment is None:
         raise BadMoment("Thời điểm cần có giờ và ngày, ví dụ 15:00 22/10/2025.")
-    moment = local_to_utc(local)
     if moment > utcnow():
         raise BadMoment("Thời điểm này còn ở tương lai. Xin chọn một thời điểm đã qua.")
     return moment
