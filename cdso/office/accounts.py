@@ -16,6 +16,7 @@ from cdso.services.units import population
 from cdso.services.accounts import scope
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
+from cdso.web.pagination import page_number, paginate
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
@@ -27,17 +28,15 @@ def _page(form=None, errors=None, import_errors=None):
     unit_filter = request.args.get("don-vi", "")
     if unit_filter:
         query = query.where(Account.unit_id == scope.unit_or_404(current_user, unit_filter).id)
-    raw_page = request.args.get("trang", "1")
-    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 10000 else 1
-    found = db.session.scalars(query.order_by(Account.unit_id, Account.full_name, Account.id)
-                               .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    page = paginate(query.order_by(Account.unit_id, Account.full_name, Account.id),
+                    page_number(), PAGE_SIZE)
     organisations = db.session.scalars(scope.organisations_query(current_user)).all() \
         if current_user.role == Role.CLERK.value else []
     roles = accounts_admin.creatable_roles(current_user)
     units = population.visible_units(current_user) if scope.is_city(current_user) else []
     return htmx.render(
         "office/accounts/index.html", "office/accounts/_create_form.html",
-        accounts=found[:PAGE_SIZE], page_number=page, has_next=len(found) > PAGE_SIZE,
+        accounts=page.items, listing=page,
         unit_filter=unit_filter, roles=roles, units=units,
         role_options=[(r.value, ROLE_LABELS[r]) for r in roles],
         unit_options=[(u.id, u.name) for u in units],

@@ -16,13 +16,9 @@ from cdso.services.accounts import scope
 from cdso.services.contest.current import current_contest
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
+from cdso.web.pagination import page_number
 
 UNIT_VIEWERS = (Role.ADMIN, Role.CLERK)
-
-
-def _page_number() -> int:
-    raw = request.args.get("trang", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
 
 
 def _moment(contest):
@@ -92,9 +88,9 @@ def _unit_page(contest, unit):
 
 def _follow_up_page(contest, unit, number: int):
     page = dashboard.unfinished_page(current_user, contest, unit, number)
-    if scope.may_see_full_phone(current_user) and page.rows:
+    if scope.may_see_full_phone(current_user) and page.items:
         scope.log_access(current_user, "view.unfinished_list", target_type="unit",
-                         target_id=unit.id, detail={"page": number, "rows": len(page.rows)},
+                         target_id=unit.id, detail={"page": number, "rows": len(page.items)},
                          ip=request.remote_addr)
         db.session.commit()
     return page
@@ -108,7 +104,7 @@ def unfinished(unit_id: int):
     contest = current_contest()
     if contest is None:
         abort(404)
-    page = _follow_up_page(contest, unit, _page_number())
+    page = _follow_up_page(contest, unit, page_number())
     return htmx.render("office/dashboard/unfinished.html", "office/dashboard/_unfinished.html",
                        unit=unit, listing=page, full_phone=scope.may_see_full_phone(current_user))
 
@@ -117,7 +113,7 @@ def _organisation_page(contest):
     organisation = scope.organisation_or_404(current_user, current_user.organisation_id)
     as_of, moment_error, luc = _moment(contest)
     data = dashboard.organisation_dashboard(contest, organisation, as_of)
-    page = dashboard.members_page(current_user, contest, organisation, _page_number())
+    page = dashboard.members_page(current_user, contest, organisation, page_number())
     return htmx.render("office/dashboard/organisation.html", "office/dashboard/_members.html",
                        data=data, listing=page, organisation=organisation,
                        full_phone=scope.may_see_full_phone(current_user),

@@ -22,6 +22,7 @@ from cdso.services.documents import docx as docx_export
 from cdso.services.contest.current import current_contest
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
+from cdso.web.pagination import page_number, paginate
 
 writers = roles_required(Role.ADMIN, Role.CLERK)
 admin_only = roles_required(Role.ADMIN)
@@ -29,19 +30,12 @@ PAGE_SIZE = 30
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _page_number() -> int:
-    raw = request.args.get("trang", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 10000 else 1
-
-
 @bp.get("/cong-van", endpoint="documents")
 @writers
 def documents_list():
-    page = _page_number()
-    rows = list(db.session.scalars(documents.documents_query(current_user)
-                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
-    return render_template("office/documents/list.html", rows=rows[:PAGE_SIZE], page=page,
-                           has_next=len(rows) > PAGE_SIZE, kinds=DOCUMENT_KINDS,
+    page = paginate(documents.documents_query(current_user), page_number(), PAGE_SIZE)
+    return render_template("office/documents/list.html", rows=page.items, page=page,
+                           kinds=DOCUMENT_KINDS,
                            subject_line=documents.subject_line, contest=current_contest())
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from cdso.extensions import db
+from cdso.web.pagination import Page, page_number, paginate_list
 from cdso.models import AttemptQuestion, AuditLog, Choice, Contest, Question, QuestionStatus, Topic
 from cdso.services.bank import rows as bank_import
 from cdso.services.bank.rows import LETTERS, ParsedQuestion, text_key
@@ -53,23 +54,15 @@ class BankFilters:
         return cls(q=(args.get("q") or "").strip()[:200], topic_id=as_int("topic"),
                    difficulty=as_int("difficulty"),
                    status=status if status in STATUS_LABELS else "active",
-                   page=max(as_int("page") or 1, 1))
+                   page=page_number(args.get("trang") or "1"))
 
     def args(self, **changes) -> dict:
         """Query arguments for a link to this list (another page, the export)."""
         f = replace(self, **changes)
         values = {"q": f.q, "topic": f.topic_id, "difficulty": f.difficulty,
                   "status": f.status if f.status != "active" else None,
-                  "page": f.page if f.page > 1 else None}
+                  "trang": f.page if f.page > 1 else None}
         return {k: v for k, v in values.items() if v}
-
-
-@dataclass
-class BankPage:
-    questions: list[Question]
-    total: int
-    page: int
-    pages: int
 
 
 def _matching_ids(filters: BankFilters) -> list[int]:
@@ -103,11 +96,10 @@ def _load(ids: list[int]) -> list[Question]:
     return [found[i] for i in ids]
 
 
-def list_questions(filters: BankFilters) -> BankPage:
-    ids = _matching_ids(filters)
-    pages = max((len(ids) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(filters.page, pages)
-    return BankPage(_load(ids[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]), len(ids), page, pages)
+def list_questions(filters: BankFilters) -> Page:
+    page = paginate_list(_matching_ids(filters), filters.page, PAGE_SIZE)
+    page.items = _load(page.items)
+    return page
 
 
 def questions_for_export(filters: BankFilters) -> list[Question]:

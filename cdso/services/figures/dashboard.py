@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from cdso.clock import parse_local_moment
 from cdso.extensions import db
+from cdso.web.pagination import Page
 from cdso.formatting import utcnow
 from cdso.models import (GROUP_LABELS, Account, Contest, Group, Organisation, Registration,
                          Role, Unit)
@@ -199,18 +200,6 @@ class PersonRow:
     group: str
     registered_at: dt.datetime
     finished_at: dt.datetime | None
-
-
-@dataclass
-class Page:
-    rows: list[PersonRow]
-    number: int
-    has_next: bool
-    size: int = PAGE_SIZE
-
-    @property
-    def first_index(self) -> int:
-        return (self.number - 1) * self.size
 
 
 def _people_page(ids, page: int) -> Page:
