@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from cdso import config as settings
-from cdso.extensions import compress, csrf, db, htmx, limiter, login_manager, migrate
+from cdso.extensions import cache, compress, csrf, db, htmx, limiter, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     htmx.init_app(app)
     compress.init_app(app)
+    cache.init_app(app)
 
     from cdso.web import assets, auth_session, database, errors, security, templating
     database.init_app(app)

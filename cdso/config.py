@@ -65,4 +65,12 @@ def from_environment() -> dict:
         "COMPRESS_MIN_SIZE": 300,
         "SEND_FILE_MAX_AGE_DEFAULT": 0,
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        # The one cache (cdso/caching.py): Redis, shared by every node, when REDIS_URL is set;
+        # otherwise each worker's memory, enough for the embedded single-machine default.
+        "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
+        "CACHE_REDIS_URL": redis_url,
+        "CACHE_KEY_PREFIX": "cdso:",
+        "CACHE_DEFAULT_TIMEOUT": 300,
+        "CACHE_OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25} if redis_url else {},
+        "CACHE_NO_NULL_WARNING": True,
     }

@@ -1,4 +1,5 @@
 """Extensions, created unbound and attached in create_app (the init_app pattern)."""
+from flask_caching import Cache
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -24,6 +25,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 htmx = Htmx()
+cache = Cache()  # the one cache: cdso/caching.py
 
 
 class CompressAlsoRefusals(Compress):

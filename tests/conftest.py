@@ -25,6 +25,9 @@ TEST_CONFIG = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "SERVER_NAME": None,
     "PUBLIC_BASE_URL": "http://localhost",
+    # No cache unless a test asks for one (the `shared_cache` fixture): a test reads what
+    # it has just written.
+    "CACHE_TYPE": "NullCache",
 }
 
 
@@ -170,3 +173,12 @@ def fast_passwords(monkeypatch):
     from cdso.models import Account
     monkeypatch.setattr(Account, "set_password", lambda self, password: setattr(
         self, "password_hash", generate_password_hash(password, "pbkdf2:sha256:1")))
+
+
+@pytest.fixture
+def shared_cache(app) -> dict:
+    """The app's one cache as an in-process store; returns its dict (key -> entry)."""
+    from cdso.extensions import cache
+    app.config.update(CACHE_TYPE="SimpleCache", CACHE_OPTIONS={})
+    cache.init_app(app)
+    return app.extensions["cache"][cache]._cache

@@ -232,34 +232,19 @@ def test_admin_revokes_with_a_reason_and_everyone_sees_it(app, contest):
     assert refused.status_code == 404 and "thu hồi" in refused.get_data(as_text=True)
 
 
-class FakeRedis:
-    def __init__(self):
-        self.store: dict[str, bytes] = {}
-
-    def get(self, key):
-        return self.store.get(key)
-
-    def set(self, key, value, ex=None):
-        assert ex and ex > 0
-        self.store[key] = value
-
-
-def test_pdf_is_cached_by_content(app, contest, monkeypatch):
-    fake = FakeRedis()
-    monkeypatch.setattr(certificates, "_redis", lambda url: fake)
+def test_pdf_is_cached_by_content(app, contest, monkeypatch, shared_cache):
     person = factories.make_participant(contest, full_name="Phạm Văn Long")
     attempt = factories.make_finished_attempt(contest, person)
     certificate = certificates.issue(contest, attempt, attempt.finished_at)
-    first = certificates.pdf_bytes(certificate, "http://localhost", "redis://cache")
-    assert list(fake.store.values()) == [first]
+    first = certificates.pdf_bytes(certificate, "http://localhost")
+    assert len(shared_cache) == 1
 
     def must_not_render(fields):
         raise AssertionError("rendered again although cached")
     monkeypatch.setattr(certificates, "render", must_not_render)
-    assert certificates.pdf_bytes(certificate, "http://localhost", "redis://cache") == first
+    assert certificates.pdf_bytes(certificate, "http://localhost") == first
 
     monkeypatch.undo()
-    monkeypatch.setattr(certificates, "_redis", lambda url: fake)
     person.full_name = "Phạm Văn Lộc"  # a corrected name: a new PDF, under a new key
-    renamed = certificates.pdf_bytes(certificate, "http://localhost", "redis://cache")
-    assert len(fake.store) == 2 and "Phạm Văn Lộc" in pdf_text(renamed)
+    renamed = certificates.pdf_bytes(certificate, "http://localhost")
+    assert len(shared_cache) == 2 and "Phạm Văn Lộc" in pdf_text(renamed)

@@ -172,19 +172,9 @@ def test_team_member_and_participant_cannot_open_dashboards(client, contest):
     assert client.get("/quan-tri/so-lieu").status_code == 404
 
 
-def test_city_figures_are_shared_through_the_cache(app, contest, monkeypatch):
+def test_city_figures_are_shared_through_the_cache(app, contest, shared_cache):
     """Within one minute every node reuses the sums; populations are always fresh."""
-    store: dict[str, str] = {}
-
-    class FakeRedis:
-        def get(self, key):
-            return store.get(key)
-
-        def set(self, key, value, ex):
-            assert 0 < ex <= figure_cache.PAST_TTL
-            store[key] = value
-
-    monkeypatch.setattr(figure_cache, "_redis", lambda: FakeRedis())
+    store = shared_cache
     factories.make_participant(contest)
     as_of = dashboard.now_minute() + dt.timedelta(minutes=1)
     first = figure_cache.city_figures(contest.id, as_of)
@@ -221,13 +211,15 @@ def test_split_at_midnight_gives_the_same_figures_as_one_sum(app, monkeypatch):
                                                 group=("hoc_sinh", "nguoi_dan")[index % 2])
             if index:
                 factories.make_finished_attempt(contest, person)
-    store: dict[str, str] = {}
-    fake = type("FakeRedis", (), {"get": lambda self, k: store.get(k),
-                                  "set": lambda self, k, v, ex: store.__setitem__(k, v)})()
+    from cdso.extensions import cache
+    store: dict = {}
     with time_machine.travel(T0 + dt.timedelta(minutes=5), tick=False):
         for as_of in (T0, T0 - dt.timedelta(hours=8), T0 - dt.timedelta(days=1, hours=2)):
-            for redis in (None, fake):
-                monkeypatch.setattr(figure_cache, "_redis", lambda redis=redis: redis)
+            for kind in ("NullCache", "SimpleCache"):
+                app.config.update(CACHE_TYPE=kind, CACHE_OPTIONS={})
+                cache.init_app(app)
+                if kind == "SimpleCache":
+                    app.extensions["cache"][cache]._cache = store
                 split = figure_cache.city_figures(contest.id, as_of)
                 whole = stats.city_figures(contest.id, as_of)
                 assert {k: (f.registered, f.finished, f.attempts) for k, f in split.by_unit.items()} \

@@ -83,8 +83,7 @@ def certificate_pdf(attempt_id: int):
         return redirect(url_for("public.certificate_pdf", attempt_id=best.id), code=303)
     try:
         certificate = certificates.issue(contest, best, utcnow())
-        content = certificates.pdf_bytes(certificate, base_url(),
-                                         current_app.config.get("REDIS_URL", ""))
+        content = certificates.pdf_bytes(certificate, base_url())
     except certificates.NotEligible as refusal:
         db.session.rollback()
         return render_error(404, str(refusal))

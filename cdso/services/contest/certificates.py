@@ -9,7 +9,7 @@ found by an unguessable code, revocable with a reason.
   the earlier submission) — the same order as the prize ranking.
 - The kind is set by the contest: "participation" for any finished attempt, "achievement"
   only when the score reaches the pass mark (no certificate below it).
-- The row is created on the first download; the PDF is rendered then and cached in Redis
+- The row is created on the first download; the PDF is rendered then and kept in the one cache
   (when REDIS_URL is set) under the code and a hash of everything printed on it, so a
   corrected name gives a fresh PDF and nothing is made for people who never ask.
 """
@@ -28,6 +28,7 @@ from pathlib import Path
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
+from cdso.caching import remember
 from cdso.extensions import db
 from cdso.formatting import date_long, number
 from cdso.models import Attempt, AttemptStatus, Certificate, Contest, Registration
@@ -224,13 +225,7 @@ def _design_version() -> str:
 def cache_key(fields: dict) -> str:
     content = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
     version = hashlib.sha256(content).hexdigest()[:16]
-    return f"cdso:cert:{fields['code']}:{_design_version()}:{version}"
-
-
-@functools.cache
-def _redis(url: str):
-    import redis
-    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return f"cert:{fields['code']}:{_design_version()}:{version}"
 
 
 def render(fields: dict) -> bytes:
@@ -240,25 +235,9 @@ def render(fields: dict) -> bytes:
     return pdf.render_pdf(html)
 
 
-def pdf_bytes(certificate: Certificate, base_url: str, redis_url: str = "") -> bytes:
-    """The certificate's PDF, from the cache when it holds the same content."""
+def pdf_bytes(certificate: Certificate, base_url: str) -> bytes:
+    """The certificate's PDF, from the one cache when it holds the same content."""
     if certificate.revoked_at is not None:
         raise NotEligible("Giấy chứng nhận này đã bị thu hồi.")
     fields = printed_fields(certificate, base_url)
-    if not redis_url:
-        return render(fields)
-    key = cache_key(fields)
-    import redis
-    try:
-        cached = _redis(redis_url).get(key)
-        if cached:
-            return cached
-    except redis.RedisError:
-        log.warning("certificate cache unreachable; rendering without it", exc_info=True)
-        return render(fields)
-    made = render(fields)
-    try:
-        _redis(redis_url).set(key, made, ex=CACHE_SECONDS)
-    except redis.RedisError:
-        log.warning("certificate cache unreachable; not stored", exc_info=True)
-    return made
+    return remember(cache_key(fields), lambda: render(fields), CACHE_SECONDS)

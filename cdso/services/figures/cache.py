@@ -1,4 +1,5 @@
-"""City-wide figures as of a moment, shared between app nodes through Redis.
+"""City-wide figures as of a moment, shared between app nodes through the one cache
+(cdso/caching.py: Redis in production).
 
 A city figure sums every hourly bucket of the contest: hundreds of thousands of rows at
 city scale. Two things keep a page view small:
@@ -9,18 +10,17 @@ city scale. Two things keep a page view small:
   prints ("Tính đến 15h07 ngày 22/10/2025"); the figures of one contest at one minute
   are the same for every node, so they are shared too.
 Populations are read fresh each time (114 rows): a newly entered population shows at
-once. Without Redis (a developer machine, the tests) everything is computed, still split.
+once. Without the shared cache everything is computed, still split.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 from collections.abc import Callable
 
-from flask import current_app
 
+from cdso.caching import remember
 from cdso.clock import local_midnight
 from cdso.extensions import db
 from cdso.formatting import utcnow
@@ -33,21 +33,9 @@ PAST_TTL = 3600
 DAYS_TTL = 600  # the sums of whole past days: a deleted account shows within 10 minutes
 
 
-def _redis():
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        return None
-    client = current_app.extensions.get("cdso_redis")
-    if client is None:
-        import redis
-        client = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
-        current_app.extensions["cdso_redis"] = client
-    return client
-
-
 def _key(*parts) -> str:
     database = hashlib.sha1(str(db.engine.url).encode()).hexdigest()[:10]
-    return "cdso:fig:" + database + ":" + ":".join(str(p) for p in parts)
+    return "fig:" + database + ":" + ":".join(str(p) for p in parts)
 
 
 def _ttl(as_of: dt.datetime) -> int:
@@ -57,22 +45,7 @@ def _ttl(as_of: dt.datetime) -> int:
 def cached(key: str, as_of: dt.datetime, compute: Callable[[], object],
            ttl: int | None = None):
     """`compute()` (JSON-able), or the value another request already stored for `key`."""
-    client = _redis()
-    if client is not None:
-        try:
-            found = client.get(key)
-            if found is not None:
-                return json.loads(found)
-        except Exception as error:  # Redis down: compute, never fail the page
-            log.warning("figure cache unavailable: %s", error)
-            client = None
-    value = compute()
-    if client is not None:
-        try:
-            client.set(key, json.dumps(value), ex=ttl or _ttl(as_of))
-        except Exception as error:
-            log.warning("figure cache unavailable: %s", error)
-    return value
+    return remember(key, compute, ttl or _ttl(as_of))
 
 
 def _encode(figures: dict) -> dict:
