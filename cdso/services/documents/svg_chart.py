@@ -122,62 +122,54 @@ def _svg_open(height: float, pid: str, title: str, desc: str) -> str:
 TITLE = "Số đăng ký và hoàn thành mới theo ngày"
 
 
-def render_daily_chart(
-    days: Sequence[DayPoint], *, id_prefix: str = "cdso-chart"
-) -> str:
-    """An inline ``<svg>`` (no XML declaration) bar chart of the daily counts."""
-    pid = str(escape(id_prefix))
-    if not days:
-        return (
-            _svg_open(60, pid, TITLE, "Chưa có dữ liệu.")
-            + _text(
-                WIDTH / 2, 35, "Chưa có dữ liệu", size=14, fill=MUTED, anchor="middle"
-            )
-            + "</svg>"
-        )
+@dataclass(frozen=True)
+class _Plot:
+    """Where the chart draws: the bars' area and the value at its top."""
 
-    points = _fill_gaps(days)
-    n = len(points)
-    total_reg = sum(p.registered for p in points)
-    total_fin = sum(p.finished for p in points)
-    ticks = y_ticks(max(max(p.registered, p.finished) for p in points))
-    top_value = ticks[-1]
+    points: list[DayPoint]
+    top_value: int
+    width: float = WIDTH - LEFT - RIGHT
+    height: float = HEIGHT - TOP - BOTTOM
 
-    plot_w = WIDTH - LEFT - RIGHT
-    plot_h = HEIGHT - TOP - BOTTOM
-    base = TOP + plot_h
+    @property
+    def base(self) -> float:
+        return TOP + self.height
 
-    def y(value: int) -> float:
-        return base - value / top_value * plot_h
+    @property
+    def slot(self) -> float:
+        return self.width / len(self.points)
 
-    parts: list[str] = []
+    def y(self, value: int) -> float:
+        return self.base - value / self.top_value * self.height
 
-    # Legend.
-    lx = LEFT
+
+def _legend() -> list[str]:
+    parts, lx = [], LEFT
     for label, colour in SERIES:
         parts.append(f'<rect x="{lx}" y="8" width="12" height="12" fill="{colour}"/>')
         parts.append(_text(lx + 16, 18.5, label))
         lx += 16 + 8 * len(label) + 20
+    return parts
 
-    # Grid and y axis.
-    parts.append(f'<g stroke="{GRID}" stroke-width="1">')
-    parts.extend(f'<path d="M{LEFT} {_f(y(t))}H{WIDTH - RIGHT}"/>' for t in ticks[1:])
-    parts.append("</g>")
-    parts.append(f'<g font-size="{FONT_SMALL}" fill="{MUTED}" text-anchor="end">')
-    parts.extend(
-        f'<text x="{LEFT - 5}" y="{_f(y(t) + 4)}">{escape(number(t))}</text>'
-        for t in ticks
-    )
-    parts.append("</g>")
 
-    # Bars.
-    slot = plot_w / n
-    # Side by side when there is room; with many days (thin slots) the
-    # finishers' narrower bar is drawn over the registrations' wider one.
+def _grid_and_y_axis(plot: _Plot, ticks: list[int]) -> list[str]:
+    return [f'<g stroke="{GRID}" stroke-width="1">',
+            *(f'<path d="M{LEFT} {_f(plot.y(t))}H{WIDTH - RIGHT}"/>' for t in ticks[1:]),
+            "</g>",
+            f'<g font-size="{FONT_SMALL}" fill="{MUTED}" text-anchor="end">',
+            *(f'<text x="{LEFT - 5}" y="{_f(plot.y(t) + 4)}">{escape(number(t))}</text>'
+              for t in ticks),
+            "</g>"]
+
+
+def _bars(plot: _Plot, pid: str) -> list[str]:
+    """Side by side when there is room; with many days (thin slots) the finishers'
+    narrower bar is drawn over the registrations' wider one."""
+    slot, parts = plot.slot, []
     overlay = slot < 8
     for index, (label, colour) in enumerate(SERIES):
         parts.append(f'<g fill="{colour}" id="{pid}-s{index}">')
-        for i, p in enumerate(points):
+        for i, p in enumerate(plot.points):
             value = (p.registered, p.finished)[index]
             centre = LEFT + slot * (i + 0.5)
             if overlay:
@@ -187,37 +179,50 @@ def render_daily_chart(
                 bar_w = min(MAX_BAR, slot * 0.4)
                 gap = min(1.0, slot * 0.05)
                 x = centre - gap / 2 - bar_w if index == 0 else centre + gap / 2
-            top = y(value)
+            top = plot.y(value)
             tooltip = f"{date_short(p.day)} – {label}: {number(value)}"
-            parts.append(
-                f'<rect x="{_f(x)}" y="{_f(top)}" width="{_f(bar_w)}" '
-                f'height="{_f(base - top)}"><title>{escape(tooltip)}</title></rect>'
-            )
+            parts.append(f'<rect x="{_f(x)}" y="{_f(top)}" width="{_f(bar_w)}" '
+                         f'height="{_f(plot.base - top)}"><title>{escape(tooltip)}</title></rect>')
         parts.append("</g>")
+    return parts
 
-    # Baseline and x labels ("dd/MM"), thinned out, always keeping the last day.
-    parts.append(
-        f'<path d="M{LEFT} {base}H{WIDTH - RIGHT}" stroke="{MUTED}" stroke-width="1"/>'
-    )
-    every = max(1, math.ceil(n * LABEL_SPACING / plot_w))
-    parts.append(f'<g font-size="{FONT_SMALL}" fill="{MUTED}" text-anchor="middle">')
-    for i, p in enumerate(points):
+
+def _baseline_and_days(plot: _Plot) -> list[str]:
+    """The baseline and "dd/MM" labels, thinned out, always keeping the last day."""
+    n, base = len(plot.points), plot.base
+    parts = [f'<path d="M{LEFT} {base}H{WIDTH - RIGHT}" stroke="{MUTED}" stroke-width="1"/>',
+             f'<g font-size="{FONT_SMALL}" fill="{MUTED}" text-anchor="middle">']
+    every = max(1, math.ceil(n * LABEL_SPACING / plot.width))
+    for i, p in enumerate(plot.points):
         if (n - 1 - i) % every:
             continue
         # Kept inside the viewBox: a "dd/MM" label is about 32 units wide.
-        x = min(max(LEFT + slot * (i + 0.5), LEFT), WIDTH - 17)
-        parts.append(
-            f'<text x="{_f(x)}" y="{base + 16}">'
-            f"{escape(p.day.strftime('%d/%m'))}</text>"
-        )
+        x = min(max(LEFT + plot.slot * (i + 0.5), LEFT), WIDTH - 17)
+        parts.append(f'<text x="{_f(x)}" y="{base + 16}">'
+                     f"{escape(p.day.strftime('%d/%m'))}</text>")
     parts.append("</g>")
+    return parts
 
-    if n == 1:
+
+def _description(points: list[DayPoint]) -> str:
+    if len(points) == 1:
         span = f"Ngày {date_short(points[0].day)}"
     else:
         span = f"Từ {date_short(points[0].day)} đến {date_short(points[-1].day)}"
-    desc = (
-        f"{span}: {number(total_reg)} người đăng ký mới, "
-        f"{number(total_fin)} người hoàn thành."
-    )
-    return _svg_open(HEIGHT, pid, TITLE, desc) + "".join(parts) + "</svg>"
+    return (f"{span}: {number(sum(p.registered for p in points))} người đăng ký mới, "
+            f"{number(sum(p.finished for p in points))} người hoàn thành.")
+
+
+def render_daily_chart(days: Sequence[DayPoint], *, id_prefix: str = "cdso-chart") -> str:
+    """An inline ``<svg>`` (no XML declaration) bar chart of the daily counts."""
+    pid = str(escape(id_prefix))
+    if not days:
+        return (_svg_open(60, pid, TITLE, "Chưa có dữ liệu.")
+                + _text(WIDTH / 2, 35, "Chưa có dữ liệu", size=14, fill=MUTED, anchor="middle")
+                + "</svg>")
+    points = _fill_gaps(days)
+    ticks = y_ticks(max(max(p.registered, p.finished) for p in points))
+    plot = _Plot(points, ticks[-1])
+    parts = [*_legend(), *_grid_and_y_axis(plot, ticks), *_bars(plot, pid),
+             *_baseline_and_days(plot)]
+    return _svg_open(HEIGHT, pid, TITLE, _description(points)) + "".join(parts) + "</svg>"
