@@ -25,6 +25,8 @@ TEST_CONFIG = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "SERVER_NAME": None,
     "PUBLIC_BASE_URL": "http://localhost",
+    "JOBS_SYNC": True,  # confirmed imports run in the request; tests/test_jobs.py runs a worker
+    "JOBS_REDIS_URL": "redis://127.0.0.1:6379/5",
 }
 
 

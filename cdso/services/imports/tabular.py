@@ -7,14 +7,12 @@ matched loosely: case, diacritics, punctuation, a trailing "*" and a hint in bra
 do not matter, so "Ngày sinh (ngày/tháng/năm) *" is the column "Ngày sinh"."""
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import datetime as dt
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -23,15 +21,12 @@ from cdso.formatting import number
 from cdso.models import GROUP_LABELS, Group
 from cdso.services.units import catalogue as units
 from cdso.services.accounts.registration import Invalid
+from cdso.services.imports.errors import RowError, TableError  # noqa: F401 (re-exported)
 from cdso.services.units.catalogue import plain_key
 
 MAX_ROWS = 5000
 # The confirmation carries the file again in base64 (4/3 of it) under the 5 MB request cap.
 MAX_BYTES = 3 * 1024 * 1024
-
-
-class TableError(ValueError):
-    """The file as a whole cannot be used; the message is for the person who sent it."""
 
 
 @dataclass(frozen=True)
@@ -40,13 +35,6 @@ class Column:
     required: bool = False  # the header must be in the file
     hint: str = ""  # explained on the template's instructions sheet
     aliases: tuple[str, ...] = ()
-
-
-@dataclass
-class RowError:
-    row: int  # the row number as the spreadsheet shows it
-    label: str  # what identifies the row for a person: the name or phone typed
-    messages: list[str] = field(default_factory=list)
 
 
 def header_key(text: str) -> str:
@@ -203,35 +191,6 @@ def template_csv(columns: list[Column]) -> bytes:
     out = io.StringIO()
     csv.writer(out).writerow([c.header for c in columns])
     return out.getvalue().encode("utf-8-sig")
-
-
-UPLOAD_MAX_AGE = 6 * 3600
-
-
-def _serializer(secret: str, salt: str):
-    from itsdangerous import URLSafeTimedSerializer
-    return URLSafeTimedSerializer(secret, salt=salt)
-
-
-def seal_upload(filename: str, data: bytes, account_id: int, secret: str, salt: str) -> str:
-    """The uploaded file carried from the preview to the confirmation in a hidden field,
-    signed for this account (no worker memory, no local file: any app node can take the
-    second step). The confirmation reads and checks the rows again."""
-    payload = {"f": filename[-200:], "a": account_id, "d": base64.b64encode(data).decode()}
-    return _serializer(secret, salt).dumps(payload)
-
-
-def open_upload(token: str, account_id: int, secret: str, salt: str) -> tuple[str, bytes]:
-    """(filename, data) of a preview this account made in the last hours."""
-    from itsdangerous import BadData
-    try:
-        payload = _serializer(secret, salt).loads(token or "", max_age=UPLOAD_MAX_AGE)
-        if payload.get("a") != account_id:
-            raise BadData("another account")
-        return payload["f"], base64.b64decode(payload["d"], validate=True)
-    except (BadData, KeyError, TypeError, binascii.Error):
-        raise TableError("Bản xem trước đã hết hạn hoặc không hợp lệ. "
-                         "Xin tải tệp lên lại.") from None
 
 
 # Cells of people lists (bulk enrolment, results import): the registration rules, plus
