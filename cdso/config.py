@@ -73,4 +73,5 @@ def from_environment() -> dict:
         # redis://127.0.0.1:6379/0); JOBS_SYNC=1 runs them in the request (no worker).
         "JOBS_REDIS_URL": os.environ.get("JOBS_REDIS_URL", ""),
         "JOBS_SYNC": os.environ.get("JOBS_SYNC", "0") == "1",
+        "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "cdso"),
     }

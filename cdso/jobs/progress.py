@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from cdso.jobs.queue import connection
+from cdso.jobs.queue import connection, name
 
 log = logging.getLogger(__name__)
 HEARTBEAT_EVERY = 5  # seconds
@@ -13,7 +13,7 @@ HEARTBEAT_TTL = 30  # a worker silent this long is dead
 
 
 def _key(job_id: int, what: str) -> str:
-    return f"cdso:import-job:{job_id}:{what}"
+    return f"{name()}:import-job:{job_id}:{what}"
 
 
 def reporter(job_id: int):

@@ -24,13 +24,18 @@ def connection():
     return client
 
 
+def name() -> str:
+    """The queue's name (JOBS_QUEUE, "cdso"); also the prefix of every key we keep."""
+    return current_app.config.get("JOBS_QUEUE") or QUEUE
+
+
 def queue():
     from rq import Queue
-    return Queue(QUEUE, connection=connection())
+    return Queue(name(), connection=connection())
 
 
 def rq_id(job_id: int) -> str:
-    return f"cdso-import-{job_id}"
+    return f"{name()}-import-{job_id}"
 
 
 def enqueue_import(job_id: int) -> None:
