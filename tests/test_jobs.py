@@ -29,7 +29,8 @@ def jobs(app):
     """Real jobs: not in the request, on a queue of this test's own in Redis db 5."""
     app.config.update(JOBS_SYNC=False, JOBS_QUEUE=f"test-{uuid.uuid4().hex[:12]}")
     yield app
-    client = job_queue.connection()
+    from redis import Redis
+    client = Redis.from_url("redis://127.0.0.1:6379/5")
     for key in client.scan_iter(f"{app.config['JOBS_QUEUE']}*"):
         client.delete(key)
     for key in client.scan_iter(f"rq:*{app.config['JOBS_QUEUE']}*"):
@@ -88,6 +89,8 @@ def test_a_confirmed_list_runs_on_the_worker_with_a_progress_page(app, clerk):
     assert partial.lstrip().startswith('<section id="import-job"')
     work()
     assert members_count() == before + 2
+    listed = web.get(MEMBERS).get_data(as_text=True)  # where to come back to it
+    assert f'href="/quan-tri/nhap/{job.id}"' in listed and "đã xong" in listed
     finished = web.get(page_url).get_data(as_text=True)  # leaving and coming back
     assert "Đã tạo 2 tài khoản" in finished and 'http-equiv="refresh"' not in finished
     batch = db.session.scalar(select(ImportBatch))
@@ -178,3 +181,37 @@ def test_another_units_clerk_cannot_see_or_cancel_a_job(app, clerk):
     colleague = support.browser(app)
     support.login(colleague, factories.make_official(Role.CLERK, unit_name="Phường Gia Viên"))
     assert colleague.get(page_url).status_code == 200  # the same unit's clerks may follow it
+
+
+def test_the_worker_command_runs_jobs_in_its_own_process(app, clerk, database_url):
+    """`flask cdso worker --burst`, as `make run` and systemd start it (forking RQ worker)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    web = support.browser(app)
+    support.login(web, clerk)
+    before = members_count()
+    page_url = confirm(web, preview(web, two_people())).headers["Location"]
+    db.session.commit()
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
+           "JOBS_REDIS_URL": app.config["JOBS_REDIS_URL"], "JOBS_QUEUE": app.config["JOBS_QUEUE"]}
+    flask = str(Path(sys.executable).with_name("flask"))
+    done = subprocess.run([flask, "--app", "wsgi", "cdso", "worker", "--burst"], cwd=root,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert members_count() == before + 2
+    assert "Đã tạo 2 tài khoản" in web.get(page_url).get_data(as_text=True)
+
+
+def test_with_the_queue_unreachable_the_import_runs_in_the_request(app, clerk):
+    app.config["JOBS_REDIS_URL"] = "redis://127.0.0.1:1/5"  # nothing listens there
+    app.extensions.pop("cdso_jobs_redis", None)
+    web = support.browser(app)
+    support.login(web, clerk)
+    before = members_count()
+    done = confirm(web, preview(web, two_people()))
+    assert done.status_code == 303 and "/quan-tri/dang-ky-danh-sach/" in done.headers["Location"]
+    assert members_count() == before + 2

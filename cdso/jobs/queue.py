@@ -2,7 +2,11 @@
 Redis, redis://127.0.0.1:6379/0, which `make run` expects)."""
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
+
+log = logging.getLogger(__name__)
 
 QUEUE = "cdso"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
@@ -39,10 +43,17 @@ def rq_id(job_id: int) -> str:
 
 
 def enqueue_import(job_id: int) -> None:
-    """Run a confirmed import: on a worker, or here and now with JOBS_SYNC."""
+    """Run a confirmed import: on a worker, or here and now with JOBS_SYNC or when the
+    queue's Redis cannot be reached (slower for the person, but never lost)."""
+    from cdso.jobs.tasks import run_import
     if current_app.config.get("JOBS_SYNC"):
-        from cdso.jobs.tasks import run_import
         run_import(job_id)
         return
-    queue().enqueue("cdso.jobs.tasks.run_import", job_id, job_id=rq_id(job_id),
-                    job_timeout=JOB_TIMEOUT, result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600)
+    from redis.exceptions import RedisError
+    try:
+        queue().enqueue("cdso.jobs.tasks.run_import", job_id, job_id=rq_id(job_id),
+                        job_timeout=JOB_TIMEOUT, result_ttl=24 * 3600,
+                        failure_ttl=7 * 24 * 3600)
+    except RedisError:
+        log.warning("job queue unreachable: import job %s runs in the request", job_id)
+        run_import(job_id)

@@ -73,3 +73,15 @@ def look(job: ImportJob) -> View:
     found = progress.read(job.id) if job.status == "running" else None
     done, total = found or (0, 0)
     return View(job, done, total)
+
+
+def recent(kind: str, account: Account, limit: int = 5) -> list[ImportJob]:
+    """The latest confirmed imports of this kind the account may follow, newest first."""
+    from sqlalchemy import or_, select
+    query = select(ImportJob).where(ImportJob.kind == kind, ImportJob.status != "preview")
+    if account.role == Role.CLERK.value and account.unit_id:
+        query = query.where(or_(ImportJob.account_id == account.id,
+                                ImportJob.unit_id == account.unit_id))
+    elif account.role != Role.ADMIN.value:
+        query = query.where(ImportJob.account_id == account.id)
+    return list(db.session.scalars(query.order_by(ImportJob.id.desc()).limit(limit)))

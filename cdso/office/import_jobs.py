@@ -23,6 +23,11 @@ BACK = {"members": "office.members_import", "results": "office.results_import",
         "questions": "office.bank_import_upload"}
 
 
+@bp.context_processor
+def _recent_jobs() -> dict:
+    return {"recent_import_jobs": lambda kind: job_status.recent(kind, current_user)}
+
+
 def outcome_url(job: ImportJob) -> str:
     if job.kind == "members" and job.batch_id:
         return url_for("office.members_import_batch", batch_id=job.batch_id)
