@@ -154,3 +154,11 @@ def test_every_import_page_refuses_every_bomb_and_writes_nothing(app, officials)
             assert response.status_code in (200, 422), (action, filename)
             assert words in html, (action, filename)
     assert counts() == before
+
+
+def test_a_file_at_the_row_limit_passes_and_one_row_more_does_not():
+    three = guard.Limits(max_rows=3)
+    guard.check_csv_text("Họ và tên\na\nb\nc\n", three)  # header + 3 rows, final newline
+    guard.check_csv_text("Họ và tên\na\nb\nc", three)
+    with pytest.raises(TableError, match="hơn 3 dòng"):
+        guard.check_csv_text("Họ và tên\na\nb\nc\nd\n", three)

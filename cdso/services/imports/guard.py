@@ -73,7 +73,7 @@ def check_zip(data: bytes, limit: Limits) -> None:
 def check_csv_text(text: str, limit: Limits) -> None:
     """A decoded CSV before the csv module reads it: lines and separators counted (any of
     the separators we accept, whichever the file turns out to use)."""
-    lines = text.count("\n") + 1
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     if lines > limit.max_rows + 1:  # the header line
         raise_rows(limit)
     for separator in (",", ";", "\t"):
