@@ -26,9 +26,13 @@ setup: deps
 	$(FLASK) cdso seed-demo --if-empty
 	$(FLASK) cdso create-admin
 
-## run: set up, then serve the app on http://127.0.0.1:8000 (SQLite by default)
+## run: set up, then serve the app on http://127.0.0.1:8000 (SQLite by default) with a
+## background-job worker beside it (queue on REDIS_URL, else redis://127.0.0.1:6379/0);
+## Ctrl-C stops both
 run: setup
 	@echo "==> http://$(HOST):$(PORT)  (Ctrl-C để dừng)"
+	@$(FLASK) cdso worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 ## test: lint and the whole suite (SQLite always; PostgreSQL when TEST_DATABASE_URL is set)

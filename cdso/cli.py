@@ -1,4 +1,4 @@
-"""`flask --app wsgi cdso …`: init, seed-demo, create-admin, sweep."""
+"""`flask --app wsgi cdso …`: init, seed-demo, create-admin, sweep, worker."""
 from __future__ import annotations
 
 import secrets
@@ -83,6 +83,30 @@ def sweep_command() -> None:
     """Finish every attempt whose deadline has passed, with the answers saved before it."""
     from cdso.services.quiz import attempts as quiz
 
+    from cdso.formatting import utcnow
+    from cdso.services.imports import pipeline
+
     finished = quiz.sweep_expired()
+    dropped = pipeline.stale_previews(utcnow())
     db.session.commit()
-    click.echo(f"Đã tự động nộp {finished} bài thi quá giờ.")
+    click.echo(f"Đã tự động nộp {finished} bài thi quá giờ; xoá {dropped} tệp xem trước "
+               "quá hạn.")
+
+
+@cli.command("worker")
+@click.option("--burst", is_flag=True, help="Chạy hết việc đang chờ rồi dừng.")
+@click.option("--simple", is_flag=True, help="Chạy việc ngay trong tiến trình này (không fork).")
+def worker_command(burst: bool, simple: bool) -> None:
+    """Run background jobs (confirmed imports) from the Redis queue; start several, on
+    several machines, for more throughput."""
+    from rq import SimpleWorker, Worker
+
+    from cdso.jobs import queue
+
+    db.session.remove()
+    db.engine.dispose()  # each job opens its own connections (a forked job must not share)
+    worker_class = SimpleWorker if simple else Worker
+    worker = worker_class([queue.queue()], connection=queue.connection())
+    click.echo(f"Máy xử lý việc nền: hàng đợi «{queue.name()}» tại "
+               f"{queue.redis_url(current_app.config)}")
+    worker.work(burst=burst, logging_level="INFO")

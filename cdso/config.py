@@ -57,7 +57,9 @@ def from_environment() -> dict:
         # flash message), not on every answer step: less CPU and ~200 bytes less per step.
         "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": None,  # a resident may keep a quiz page open for its whole time
-        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        # An upload of IMPORT_MAX_MB plus the form around it; the import guard says no
+        # in Vietnamese to a file over IMPORT_MAX_MB.
+        "MAX_CONTENT_LENGTH": (int(os.environ.get("IMPORT_MAX_MB", "10")) + 1) * 1024 * 1024,
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript",
                                "text/javascript", "image/svg+xml", "application/json",
                                "application/geo+json", "text/csv"],
@@ -73,4 +75,11 @@ def from_environment() -> dict:
         "CACHE_DEFAULT_TIMEOUT": 300,
         "CACHE_OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25} if redis_url else {},
         "CACHE_NO_NULL_WARNING": True,
+        # Uploaded tables (cdso.services.imports.guard): the file's size cap in MB.
+        "IMPORT_MAX_MB": int(os.environ.get("IMPORT_MAX_MB", "10")),
+        # Background jobs (cdso.jobs): the queue's Redis (default REDIS_URL, else the local
+        # redis://127.0.0.1:6379/0); JOBS_SYNC=1 runs them in the request (no worker).
+        "JOBS_REDIS_URL": os.environ.get("JOBS_REDIS_URL", ""),
+        "JOBS_SYNC": os.environ.get("JOBS_SYNC", "0") == "1",
+        "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "cdso"),
     }

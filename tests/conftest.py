@@ -28,6 +28,8 @@ TEST_CONFIG = {
     # No cache unless a test asks for one (the `shared_cache` fixture): a test reads what
     # it has just written.
     "CACHE_TYPE": "NullCache",
+    "JOBS_SYNC": True,  # confirmed imports run in the request; tests/test_jobs.py runs a worker
+    "JOBS_REDIS_URL": "redis://127.0.0.1:6379/5",
 }
 
 

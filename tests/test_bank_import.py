@@ -13,6 +13,7 @@ from cdso.extensions import db
 from cdso.models import AuditLog, Choice, ImportBatch, Question, Role
 from cdso.services.bank import editing as bank
 from cdso.services.bank import files as bank_files
+from cdso.services.imports import pipeline
 from cdso.services.bank import rows as bank_import
 from cdso.services.bank.rows import HEADERS
 from tests import factories
@@ -74,7 +75,7 @@ def test_every_kind_of_bad_row_is_reported_with_its_row_number(app):
         row(text="Đáp án không có?", answer="D"),                       # 13
     ]
     report = bank_import.parse_rows(rows)
-    reasons = dict(report.errors)
+    reasons = {e.row: "; ".join(e.messages) for e in report.errors}
     assert reasons == {
         3: "không có đáp án đúng",
         4: "chỉ được có một đáp án đúng",
@@ -107,7 +108,7 @@ def test_upload_with_a_bad_row_imports_nothing_and_shows_the_report(client, app)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Chưa nhập câu nào" in html
-    assert re.search(r'<td class="num">3</td><td>Không có đáp án đúng\.</td>', html)
+    assert re.search(r'<strong>Dòng 3</strong>.*?<li>Không có đáp án đúng\.</li>', html, re.S)
     assert "Xác nhận nhập" not in html
     assert active_count() == before
 
@@ -122,10 +123,10 @@ def test_preview_then_confirm_imports_all_rows_once(client, app):
     ).get_data(as_text=True)
     assert "3 câu hỏi sẽ được thêm" in html and "Câu hỏi nhập số 2?" in html
     assert active_count() == before  # the preview writes nothing
-    upload = re.search(r'name="upload" value="([^"]+)"', html).group(1)
+    upload = re.search(r'name="token" value="([^"]+)"', html).group(1)
 
     response = client.post("/quan-tri/cau-hoi/nhap/xac-nhan",
-                           data={"csrf_token": token_of(client), "upload": upload})
+                           data={"csrf_token": token_of(client), "token": upload})
     assert response.status_code == 303
     assert active_count() == before + 3
     batch = db.session.scalar(select(ImportBatch))
@@ -135,19 +136,23 @@ def test_preview_then_confirm_imports_all_rows_once(client, app):
         == admin.id
 
     again = client.post("/quan-tri/cau-hoi/nhap/xac-nhan",
-                        data={"csrf_token": token_of(client), "upload": upload})
-    assert "Tệp này đã được nhập lúc" in again.get_data(as_text=True)
+                        data={"csrf_token": token_of(client), "token": upload})
+    assert again.status_code == 303  # the same confirmation again: the job that ran, once
+    assert "Đã nhập 3 câu hỏi" in client.get(again.headers["Location"]).get_data(as_text=True)
+    reupload = client.post("/quan-tri/cau-hoi/nhap", data={
+        "csrf_token": token_of(client), "file": (io.BytesIO(data), "ba-cau.csv")})
+    assert "trùng một câu hỏi đã có trong ngân hàng" in reupload.get_data(as_text=True).lower()
     assert active_count() == before + 3
 
 
 def test_a_forged_or_foreign_preview_imports_nothing(client, app):
     admin_client(client)
-    payload = {"f": "x.csv", "s": "0" * 64, "a": 999999, "r": [list(row().values())]}
-    foreign = bank_files._serializer(app.secret_key).dumps(payload)
+    payload = {"j": 1, "a": 999999, "k": "questions"}
+    foreign = pipeline._serializer(app.secret_key).dumps(payload)
     before = active_count()
     for upload in ("forged-token", foreign):
         html = client.post("/quan-tri/cau-hoi/nhap/xac-nhan",
-                           data={"csrf_token": token_of(client), "upload": upload}
+                           data={"csrf_token": token_of(client), "token": upload}
                            ).get_data(as_text=True)
         assert "Bản xem trước đã hết hạn hoặc không hợp lệ" in html
     assert active_count() == before
@@ -165,7 +170,7 @@ def test_xlsx_upload_reads_headers_numbers_and_keeps_sheet_row_numbers(app):
     book.save(buffer)
     rows = bank_files.read_upload("cau-hoi.XLSX", buffer.getvalue())
     report = bank_import.parse_rows(bank_files.as_dicts(rows))
-    assert report.errors == [(4, "không có đáp án đúng")]  # row 3 is blank
+    assert [(e.row, e.messages) for e in report.errors] == [(4, ["không có đáp án đúng"])]
     parsed = report.questions[0]
     assert (parsed.row, parsed.choices, parsed.correct, parsed.difficulty) == (2, ["2025", "2026"], 1, 2)
     assert (report.questions[1].row, report.questions[1].difficulty) == (5, 3)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.models import AuditLog, Role, Unit
+from cdso.services.imports.errors import TableError
 from cdso.services.units import population
 from tests import factories
 
@@ -67,15 +68,15 @@ def test_import_is_all_or_nothing_with_a_row_by_row_report(app):
         [None, "Phường Việt Hoà", 31000],           # the same unit twice
         [None, "Xã Tân Kỳ", None],                  # blank: left as it is
     ])
-    report = population.read_import(admin, content)
+    report = population.read_import(admin, "dan-so.xlsx", content)
     assert not report.ok
-    errors = dict(report.errors)
+    errors = {e.row: " ".join(e.messages) for e in report.errors}
     assert set(errors) == {4, 5, 6, 7}
     assert "Không tìm thấy" in errors[4] and "Phường Gia Viên" in errors[4]
     assert "âm" in errors[5] and "lớn bất thường" in errors[6] and "trùng với dòng 3" in errors[7]
     assert all(v is None for v in populations().values())  # nothing written
 
-    good = population.read_import(admin, xlsx([[None, "viet hoa", 30000],
+    good = population.read_import(admin, "dan-so.xlsx", xlsx([[None, "viet hoa", 30000],
                                                [blv.code, None, "1.200"]]))
     assert good.ok
     population.apply(admin, good.values, "import:test.xlsx")
@@ -89,17 +90,20 @@ def test_import_is_all_or_nothing_with_a_row_by_row_report(app):
 
 def test_import_rejects_other_units_for_a_clerk_and_bad_files(app):
     clerk = factories.make_official(Role.CLERK)
-    report = population.read_import(clerk, xlsx([[None, "Phường Gia Viên", 30000],
-                                                 [None, "Xã Tứ Kỳ", 20000]]))
-    assert report.errors == [(4, "Xã Tứ Kỳ ngoài phạm vi tài khoản của bạn.")]
-    assert "không đọc được" in population.read_import(clerk, b"not a workbook").errors[0][1]
-    empty = population.read_import(clerk, xlsx([]))
-    assert empty.errors == [(0, "Tệp không có dòng nào ghi dân số.")]
+    report = population.read_import(clerk, "ds.xlsx", xlsx([[None, "Phường Gia Viên", 30000],
+                                                             [None, "Xã Tứ Kỳ", 20000]]))
+    assert [(e.row, e.messages) for e in report.errors] == [
+        (4, ["Xã Tứ Kỳ ngoài phạm vi tài khoản của bạn."])]
+    with pytest.raises(TableError, match="Không đọc được tệp Excel"):
+        population.read_import(clerk, "ds.xlsx", b"not a workbook")
+    with pytest.raises(TableError, match="Tệp không có dòng nào ghi dân số."):
+        population.read_import(clerk, "ds.xlsx", xlsx([]))
     no_header = Workbook()
     no_header.active.append(["Tên", "Số"])
     out = io.BytesIO()
     no_header.save(out)
-    assert "dòng tiêu đề" in population.read_import(clerk, out.getvalue()).errors[0][1]
+    with pytest.raises(TableError, match="dòng tiêu đề"):
+        population.read_import(clerk, "ds.xlsx", out.getvalue())
 
 
 def test_clerk_enters_own_units_population_on_the_page(client, contest):

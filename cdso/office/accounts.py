@@ -12,6 +12,7 @@ from cdso.models.unit import ORG_KIND_LABELS
 from cdso.office.routes import bp
 from cdso.services.accounts import officials as accounts_admin
 from cdso.services.imports import clerks as clerk_import
+from cdso.services.imports.errors import RowError, TableError
 from cdso.services.units import population
 from cdso.services.accounts import scope
 from cdso.web import htmx
@@ -75,8 +76,11 @@ def account_create():
 def clerks_import():
     upload = request.files.get("tep")
     if upload is None or not upload.filename:
-        return _page(import_errors=[(0, "Xin chọn tệp Excel (.xlsx) để nhập.")])
-    report = clerk_import.read_clerks(upload.read())
+        return _page(import_errors=[RowError(0, "", ["Xin chọn tệp Excel (.xlsx) để nhập."])])
+    try:
+        report = clerk_import.read_clerks(upload.filename, upload.read())
+    except TableError as problem:
+        return _page(import_errors=[RowError(0, "", [str(problem)])])
     if not report.ok:
         return _page(import_errors=report.errors)
     try:
@@ -85,9 +89,9 @@ def clerks_import():
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        return _page(import_errors=[(0, "Một tên đăng nhập hoặc số điện thoại trong tệp vừa "
-                                        "được dùng cho tài khoản khác. Không tài khoản nào "
-                                        "được tạo; xin kiểm tra rồi nhập lại.")])
+        return _page(import_errors=[RowError(0, "", [
+            "Một tên đăng nhập hoặc số điện thoại trong tệp vừa được dùng cho tài khoản khác. "
+            "Không tài khoản nào được tạo; xin kiểm tra rồi nhập lại."])])
     return Response(content, mimetype=XLSX, headers={
         "Content-Disposition": 'attachment; filename="tai-khoan-can-bo-moi.xlsx"'})
 

@@ -5,5 +5,5 @@ from cdso.office import bank  # noqa: F401
 from cdso.office import settings  # noqa: F401
 from cdso.office import accounts, dashboard, exports, population  # noqa: F401
 from cdso.office import certificates, rankings  # noqa: F401
-from cdso.office import members_import, results_import  # noqa: F401
+from cdso.office import import_jobs, members_import, results_import  # noqa: F401
 from cdso.office import documents  # noqa: F401

@@ -6,16 +6,17 @@ import io
 
 from flask import abort, current_app, flash, render_template, request, send_file
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.models import Question, Role
 from cdso.models.bank import DIFFICULTY_LABELS
+from cdso.office import import_jobs
 from cdso.office.routes import bp
 from cdso.services.bank import editing as bank
 from cdso.services.bank import files as bank_files
 from cdso.services.bank import rows as bank_import
+from cdso.services.imports import pipeline
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 
@@ -134,9 +135,9 @@ def bank_restore(question_id: int):
     return _status_change(question_id, bank.restore_question, "Câu hỏi đã được dùng lại.")
 
 
-def _import_page(error: str | None = None, preview=None):
+def _import_page(error: str | None = None, preview=None, status: int = 200):
     return render_template("office/bank/import.html", error=error, preview=preview,
-                           topics=bank.topics(), difficulties=DIFFICULTY_LABELS)
+                           topics=bank.topics(), difficulties=DIFFICULTY_LABELS), status
 
 
 @bp.route("/cau-hoi/nhap", methods=["GET", "POST"])
@@ -146,38 +147,31 @@ def bank_import_upload():
         return _import_page()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _import_page("Xin chọn tệp Excel (.xlsx) hoặc CSV để tải lên.")
+        return _import_page("Xin chọn tệp Excel (.xlsx) hoặc CSV để tải lên.", status=422)
+    data = upload.read()
     try:
-        preview = bank_files.preview_upload(upload.filename, upload.read(), current_user.id,
-                                             current_app.secret_key)
+        report = bank_files.check_upload(upload.filename, data)
     except bank_files.UploadError as error:
-        return _import_page(str(error))
-    return _import_page(preview=preview, )
+        return _import_page(str(error), status=422)
+    already = pipeline.previous_batch("questions", pipeline.sha256(data))
+    token = None
+    if report.ok and already is None:
+        job = pipeline.stage("questions", upload.filename, data, current_user)
+        db.session.commit()
+        token = pipeline.token_for(job, current_app.secret_key)
+    return _import_page(preview={"filename": upload.filename, "report": report,
+                                 "token": token, "already": already})
 
 
 @bp.post("/cau-hoi/nhap/xac-nhan")
 @admin_only
 def bank_import_confirm():
-    payload = bank_files.open_upload(request.form.get("upload", ""), current_user.id,
-                                      current_app.secret_key)
-    if payload is None:
-        return _import_page("Bản xem trước đã hết hạn hoặc không hợp lệ. Xin tải tệp lên lại.")
     try:
-        report, created = bank_files.confirm_upload(payload, current_user.id, utcnow())
-        if created:
-            db.session.commit()
+        job = pipeline.open_token(request.form.get("token", ""), current_user, "questions",
+                                  current_app.secret_key)
     except bank_files.UploadError as error:
-        db.session.rollback()
-        return _import_page(str(error))
-    except IntegrityError:
-        db.session.rollback()
-        return _import_page("Tệp này vừa được nhập xong (có thể do bấm xác nhận hai lần).")
-    if not created:
-        preview = bank_files.UploadPreview(payload["f"], report, "", None)
-        return _import_page("Ngân hàng đã thay đổi từ lúc xem trước; tệp không còn hợp lệ.",
-                            preview=preview)
-    flash(f"Đã nhập {len(created)} câu hỏi từ tệp {payload['f']}.")
-    return htmx.redirect_to("office.bank")
+        return _import_page(str(error), status=422)
+    return import_jobs.start(job)
 
 
 def _download(data: bytes, name: str, kind: str):

@@ -3,23 +3,22 @@ enrols members from an XLSX/CSV list: upload, preview, confirm (all or none), th
 the login slips."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, render_template, request
+from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from cdso.extensions import db
-from cdso.formatting import to_local, utcnow
+from cdso.formatting import utcnow
 from cdso.models import GROUP_LABELS, ImportBatch, Role
+from cdso.office import import_jobs
 from cdso.office.routes import bp
 from cdso.services.imports import enrolment
-from cdso.services.imports import tabular
+from cdso.services.imports import pipeline, tabular
 from cdso.services.accounts.assisted import render_slips_pdf
 from cdso.services.contest.current import current_contest
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SALT = "cdso.members-import"
 ROLES = (Role.CLERK, Role.REPORTER)
 PREVIEW_ROWS = 30
 
@@ -31,26 +30,16 @@ def _scope() -> enrolment.EnrolmentScope:
     return scope
 
 
-def _contest_or_none():
-    contest = current_contest()
-    return contest if contest and utcnow() < contest.closes_at else None
-
-
 def _page(scope, status: int = 200, **context):
     context.setdefault("file_error", None)
     context.setdefault("report", None)
     html = htmx.render("office/members_import/index.html", "office/members_import/_workspace.html",
-                       scope=scope, contest=current_contest(), open_contest=_contest_or_none(),
+                       scope=scope, contest=current_contest(), open_contest=enrolment.open_contest(),
                        batches=enrolment.batches(scope), preview_rows=PREVIEW_ROWS,
                        group_labels={g.value: label for g, label in GROUP_LABELS.items()},
                        org_names={o.id: o.name for o in scope.organisations.values()},
                        **context)
     return html, status
-
-
-def _checked(scope, contest, filename: str, data: bytes):
-    rows = tabular.read_table(filename, data, enrolment.COLUMNS)
-    return enrolment.check_members(rows, contest, scope, to_local(utcnow()).date())
 
 
 @bp.get("/dang-ky-danh-sach", endpoint="members_import")
@@ -77,20 +66,23 @@ def members_import_template(fmt: str):
 @bp.post("/dang-ky-danh-sach/xem-truoc")
 @roles_required(*ROLES)
 def members_import_preview():
-    scope, contest = _scope(), _contest_or_none()
+    scope, contest = _scope(), enrolment.open_contest()
     if contest is None:
         return _page(scope, 422)
     upload = request.files.get("tep")
     filename = upload.filename if upload else ""
     try:
         data = upload.read() if upload else b""
-        report = _checked(scope, contest, filename, data)
+        report = enrolment.check_upload(filename, data, contest, scope)
     except tabular.TableError as problem:
         return _page(scope, 422, file_error=str(problem))
-    token = tabular.seal_upload(filename, data, current_user.id,
-                                current_app.config["SECRET_KEY"], SALT)
-    already = db.session.scalar(db.select(ImportBatch).where(
-        ImportBatch.kind == "members", ImportBatch.sha256 == tabular.sha256(data)))
+    token = None
+    if report.ok:
+        job = pipeline.stage("members", filename, data, current_user,
+                             {"ip": request.remote_addr})
+        db.session.commit()
+        token = pipeline.token_for(job, current_app.config["SECRET_KEY"])
+    already = pipeline.previous_batch("members", tabular.sha256(data))
     return _page(scope, 200 if report.ok else 422, report=report, token=token,
                  filename=filename, already=already)
 
@@ -98,30 +90,15 @@ def members_import_preview():
 @bp.post("/dang-ky-danh-sach/xac-nhan")
 @roles_required(*ROLES)
 def members_import_confirm():
-    scope, contest = _scope(), _contest_or_none()
+    scope, contest = _scope(), enrolment.open_contest()
     if contest is None:
         return _page(scope, 422)
     try:
-        filename, data = tabular.open_upload(request.form.get("token", ""), current_user.id,
-                                             current_app.config["SECRET_KEY"], SALT)
-        report = _checked(scope, contest, filename, data)
+        job = pipeline.open_token(request.form.get("token", ""), current_user, "members",
+                                  current_app.config["SECRET_KEY"])
     except tabular.TableError as problem:
         return _page(scope, 422, file_error=str(problem))
-    token = request.form.get("token", "")
-    if not report.ok:  # someone registered meanwhile: show the list's problems again
-        return _page(scope, 422, report=report, token=token, filename=filename)
-    try:
-        batch = enrolment.enrol_members(report, contest, current_user, filename=filename,
-                                        digest=tabular.sha256(data), ip=request.remote_addr)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return _page(scope, 409, file_error=(
-            "Chưa tạo tài khoản nào: tệp này vừa được nhập, hoặc có người trong danh sách vừa "
-            "tự đăng ký. Xin tải tệp lên lại để xem danh sách mới nhất."))
-    flash(f"Đã tạo {len(report.people)} tài khoản. Xin in phiếu đăng nhập để phát cho "
-          "từng người.", "success")
-    return htmx.redirect_to("office.members_import_batch", batch_id=batch.id)
+    return import_jobs.start(job)
 
 
 def _batch_or_404(scope, batch_id: int) -> ImportBatch:

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from cdso.extensions import db
 from cdso.models import Role
 from cdso.office.routes import bp
+from cdso.services.imports.errors import RowError, TableError
 from cdso.services.units import population
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
@@ -51,8 +52,11 @@ def population_save():
 def population_import():
     upload = request.files.get("tep")
     if upload is None or not upload.filename:
-        return _page(import_errors=[(0, "Xin chọn tệp Excel (.xlsx) để nhập.")])
-    report = population.read_import(current_user, upload.read())
+        return _page(import_errors=[RowError(0, "", ["Xin chọn tệp Excel (.xlsx) để nhập."])])
+    try:
+        report = population.read_import(current_user, upload.filename, upload.read())
+    except TableError as problem:
+        return _page(import_errors=[RowError(0, "", [str(problem)])])
     if not report.ok:
         return _page(import_errors=report.errors)
     try:
@@ -60,8 +64,8 @@ def population_import():
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        return _page(import_errors=[(0, "Không lưu được vì dữ liệu vừa bị thay đổi. "
-                                        "Xin thử lại.")])
+        return _page(import_errors=[RowError(0, "", ["Không lưu được vì dữ liệu vừa bị thay "
+                                                      "đổi. Xin thử lại."])])
     flash(f"Đã nhập dân số của {len(report.values)} đơn vị ({changed} đơn vị thay đổi).",
           "success")
     return htmx.redirect_to("office.population")

@@ -3,23 +3,22 @@ results of paper sessions or of another platform, marked with their source: uplo
 row-by-row report, confirm (all or nothing; rows imported before are skipped)."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, request
+from flask import Response, abort, current_app, request
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from cdso.extensions import db
 from cdso.formatting import number, utcnow
 from cdso.models import Attempt, ImportBatch, Registration, Role, Unit
+from cdso.office import import_jobs
 from cdso.office.routes import bp
 from cdso.services.imports import results as results_import
-from cdso.services.imports import tabular
+from cdso.services.imports import pipeline, tabular
 from cdso.services.contest.current import current_contest
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SALT = "cdso.results-import"
 ROLES = (Role.CLERK, Role.ADMIN)
 MAX_SOURCE = 200
 
@@ -112,8 +111,12 @@ def results_import_preview():
         return _page(unit, 422, file_error=str(problem), source=source, source_error=source_error)
     if source_error:
         return _page(unit, 422, source=source, source_error=source_error)
-    token = tabular.seal_upload(filename, data, current_user.id,
-                                current_app.config["SECRET_KEY"], SALT)
+    token = None
+    if report.ok:
+        job = pipeline.stage("results", filename, data, current_user,
+                             {"ip": request.remote_addr, "source": source})
+        db.session.commit()
+        token = pipeline.token_for(job, current_app.config["SECRET_KEY"])
     return _page(unit, 200 if report.ok else 422, report=report, token=token,
                  filename=filename, source=source)
 
@@ -124,33 +127,9 @@ def results_import_confirm():
     unit, contest = _scope_unit(), current_contest()
     if contest is None:
         return _page(unit, 422)
-    source, source_error = _source()
-    token = request.form.get("token", "")
     try:
-        filename, data = tabular.open_upload(token, current_user.id,
-                                             current_app.config["SECRET_KEY"], SALT)
-        report = _checked(unit, contest, filename, data)
+        job = pipeline.open_token(request.form.get("token", ""), current_user, "results",
+                                  current_app.config["SECRET_KEY"])
     except tabular.TableError as problem:
-        return _page(unit, 422, file_error=str(problem), source=source)
-    if source_error or not report.ok:
-        return _page(unit, 422, report=report, token=token, filename=filename, source=source,
-                     source_error=source_error)
-    try:
-        batch = results_import.import_results(
-            report, contest, current_user, source=source, filename=filename,
-            digest=tabular.sha256(data), now=utcnow(), ip=request.remote_addr)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return _page(unit, 409, source=source, file_error=(
-            "Chưa nhập gì: tệp này vừa được nhập ở một phiên khác, hoặc có người trong tệp "
-            "vừa đăng ký. Xin tải tệp lên lại để kiểm tra."))
-    if batch is None:
-        flash(f"Không có kết quả mới: cả {number(len(report.already_imported))} dòng đã được "
-              "nhập trước đây.", "info")
-    else:
-        skipped = (f"; bỏ qua {number(len(report.already_imported))} dòng đã nhập trước đây"
-                   if report.already_imported else "")
-        flash(f"Đã nhập {number(len(report.rows))} lượt thi, tạo "
-              f"{number(report.new_people)} tài khoản mới{skipped}.", "success")
-    return htmx.redirect_to("office.results_import")
+        return _page(unit, 422, file_error=str(problem), source=_source()[0])
+    return import_jobs.start(job)

@@ -46,6 +46,7 @@ AREAS: dict[str, Area] = {
     "settings": _area(ADMIN, scope="toàn thành phố"),
     "rankings": _area(ADMIN, scope="toàn thành phố"),
     "certificates": _area(ADMIN, scope="toàn thành phố"),
+    "import_jobs": _area(ADMIN, CLERK, REPORTER, scope="việc nhập do chính người đó hoặc đơn vị mình tạo"),
     "helper": _area(TEAM, CLERK, scope="người dân của đơn vị mình"),
     # While a team member guides an attempt their session is the resident's: these pages
     # decide for themselves what the session may do (cdso/helper/attempts.py).
@@ -85,6 +86,8 @@ ROUTES: dict[str, str] = {
               "office.ranking_publish", "office.ranking_winners_xlsx",
               "office.ranking_winners_pdf", "office.ranking_organisations"),
     **_routes("certificates", "office.certificates", "office.certificate_revoke"),
+    **_routes("import_jobs", "office.import_job", "office.import_job_cancel",
+              "office.import_job_report"),
     **_routes("helper", "helper.home", "helper.register", "helper.resident",
               "helper.hand_over", "helper.reset_password", "helper.assist_attempt"),
     **_routes("acting", "helper.assisting", "helper.end_assist"),

@@ -12,7 +12,7 @@ MESSAGES = {
     403: ("Không có quyền truy cập", "Tài khoản của bạn không được xem trang này."),
     404: ("Không tìm thấy trang", "Trang bạn tìm không có hoặc đã bị xoá. Xin kiểm tra lại địa chỉ."),
     405: ("Thao tác không hợp lệ", "Trang này không nhận thao tác vừa gửi."),
-    413: ("Tệp quá lớn", "Tệp tải lên vượt quá 5 MB. Xin chia nhỏ tệp rồi thử lại."),
+    413: ("Tệp quá lớn", "Tệp tải lên quá lớn (tối đa 10 MB). Xin chia nhỏ tệp rồi thử lại."),
     429: ("Thao tác quá nhanh", "Bạn đã thử quá nhiều lần. Xin đợi vài phút rồi thử lại."),
     500: ("Hệ thống đang gặp sự cố", "Đã có lỗi phía máy chủ. Những gì bạn đã lưu vẫn còn; xin thử lại sau ít phút."),
     503: ("Hệ thống tạm thời quá tải", "Xin thử lại sau ít phút."),

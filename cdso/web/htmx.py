@@ -20,7 +20,10 @@ def render(page: str, partial: str, **context) -> str:
 
 def redirect_to(endpoint: str, **values) -> ResponseReturnValue:
     """Post/redirect/get for plain forms; HX-Redirect for htmx requests."""
-    url = url_for(endpoint, **values)
+    return redirect_to_url(url_for(endpoint, **values))
+
+
+def redirect_to_url(url: str) -> ResponseReturnValue:
     if request.headers.get("HX-Request") == "true":
         return "", 204, {"HX-Redirect": url}
     return redirect(url, code=303)

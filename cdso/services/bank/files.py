@@ -1,16 +1,11 @@
-"""Question bank files: reading an uploaded XLSX or CSV into rows, the two-step upload
-(preview, then confirm) that imports all rows or none, and writing exports and the template.
-Rows use the import template's Vietnamese headers (`HEADERS`), so an export
-re-imports as it is."""
+"""Question bank files: reading an uploaded XLSX or CSV into rows, importing checked rows
+all or none, and writing exports and the template. The upload's way in (preview,
+confirmation, background job) is the one import pipeline (cdso.services.imports.pipeline).
+Rows use the import template's Vietnamese headers (`HEADERS`), so an export re-imports."""
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-
-from sqlalchemy import select
-
 from cdso.extensions import db
-from cdso.formatting import datetime_short, number
+from cdso.formatting import number
 from cdso.models import AuditLog, ImportBatch, Question
 from cdso.services.bank.rows import (HEADERS, LETTERS, ImportReport, import_questions,
                                        parse_rows)
@@ -76,74 +71,24 @@ def as_dicts(rows: list[list[str]]) -> list[dict]:
     return [dict(zip(HEADERS, row, strict=False)) for row in rows]
 
 
-# Between the preview and the confirmation the checked rows travel in a signed, compressed
-# hidden field: no worker memory, no local file, so any app node can take the second step.
-IMPORT_SALT = "cdso.bank-import"
-IMPORT_MAX_AGE = 6 * 3600
-MAX_TOKEN_CHARS = 450_000  # under the 500 kB a form field may hold
+def check_upload(filename: str, data: bytes) -> ImportReport:
+    """Read (with the upload guard) and check every row; nothing is written."""
+    return parse_rows(as_dicts(read_upload(filename, data)))
 
 
-@dataclass
-class UploadPreview:
-    filename: str
-    report: ImportReport
-    token: str
-    already: ImportBatch | None  # the same file was confirmed before
-
-
-def _serializer(secret: str):
-    from itsdangerous import URLSafeTimedSerializer
-    return URLSafeTimedSerializer(secret, salt=IMPORT_SALT)
-
-
-def previous_import(sha256: str) -> ImportBatch | None:
-    return db.session.scalar(select(ImportBatch).where(
-        ImportBatch.kind == "questions", ImportBatch.sha256 == sha256))
-
-
-def preview_upload(filename: str, data: bytes, account_id: int, secret: str) -> UploadPreview:
-    """Read and check an uploaded file without writing anything (raises UploadError)."""
-    rows = read_upload(filename, data)
-    digest = hashlib.sha256(data).hexdigest()
-    token = _serializer(secret).dumps({"f": filename[-200:], "s": digest, "a": account_id,
-                                       "r": rows})
-    if len(token) > MAX_TOKEN_CHARS:
-        raise UploadError("Tệp có quá nhiều câu hỏi cho một lần nhập. Xin chia thành các tệp "
-                          "nhỏ hơn (khoảng 1.000 câu mỗi tệp).")
-    return UploadPreview(filename, parse_rows(as_dicts(rows)), token, previous_import(digest))
-
-
-def open_upload(token: str, account_id: int, secret: str) -> dict | None:
-    """The payload of a preview made by this account in the last hours, or None."""
-    from itsdangerous import BadData
-    try:
-        payload = _serializer(secret).loads(token, max_age=IMPORT_MAX_AGE)
-    except BadData:
-        return None
-    return payload if payload.get("a") == account_id else None
-
-
-def confirm_upload(payload: dict, actor_id: int, now) -> tuple[ImportReport, list[Question]]:
-    """Check the rows again against the bank as it is now, then import all or none.
-    Raises UploadError if this file was already imported."""
-    already = previous_import(payload["s"])
-    if already is not None:
-        raise UploadError(f"Tệp này đã được nhập lúc {datetime_short(already.created_at)} "
-                          f"({number(already.row_count)} câu); không nhập lại.")
-    report = parse_rows(as_dicts(payload["r"]))
-    if not report.ok:
-        return report, []
-    created = import_questions(report, created_by_id=actor_id)
-    batch = ImportBatch(kind="questions", source="office", filename=payload["f"],
-                        sha256=payload["s"], row_count=len(created), created_by_id=actor_id,
+def import_checked(report: ImportReport, job, now) -> ImportBatch:
+    """Create every question of a checked file, its batch and the audit line (flushes)."""
+    created = import_questions(report, created_by_id=job.account_id)
+    batch = ImportBatch(kind="questions", source="office", filename=job.filename,
+                        sha256=job.sha256, row_count=len(created), created_by_id=job.account_id,
                         created_at=now)
     db.session.add(batch)
     db.session.flush()
-    db.session.add(AuditLog(at=now, actor_id=actor_id, action="bank.import",
+    db.session.add(AuditLog(at=now, actor_id=job.account_id, action="bank.import",
                             target_type="import_batch", target_id=batch.id,
-                            detail={"filename": payload["f"], "questions": len(created)}))
+                            detail={"filename": job.filename, "questions": len(created)}))
     db.session.flush()
-    return report, created
+    return batch
 
 
 def export_rows(questions: list[Question]) -> list[list[str]]:

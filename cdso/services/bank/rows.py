@@ -14,6 +14,7 @@ from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.models import Choice, Question, QuestionStatus, Topic
 from cdso.models.bank import DIFFICULTY_LABELS
+from cdso.services.imports.errors import RowError
 from cdso.services.units.catalogue import tone_key
 
 LETTERS = "ABCDEF"
@@ -43,7 +44,7 @@ class ParsedQuestion:
 @dataclass
 class ImportReport:
     questions: list[ParsedQuestion] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
+    errors: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -149,12 +150,12 @@ def parse_rows(rows: list[dict], *, create_topics: bool = False, first_row: int 
                 reasons.append(f"trùng câu hỏi ở dòng {seen[key]}")
             seen.setdefault(key, number)
         if reasons:
-            report.errors.append((number, "; ".join(reasons)))
+            report.errors.append(RowError(number, _cell(row, "Câu hỏi")[:80], reasons))
             continue
         parsed.row = number
         report.questions.append(parsed)
     if not report.questions and not report.errors:
-        report.errors.append((first_row, "tệp không có câu hỏi nào"))
+        report.errors.append(RowError(first_row, "", ["tệp không có câu hỏi nào"]))
     return report
 
 

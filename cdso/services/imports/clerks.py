@@ -1,18 +1,19 @@
-"""Ward clerks' accounts from an XLSX (the city administrator): every row checked first,
-then all created or none, with a file of the temporary passwords to hand out."""
+"""Ward clerks' accounts from an XLSX or CSV (the city administrator), through the import
+pipeline's reader and row report: every row checked first, then all created or none in one
+step (no preview: the result is the file of temporary passwords to hand out)."""
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.models import Account, ImportBatch, Role
+from cdso.services.imports import pipeline, tabular
+from cdso.services.imports.errors import RowError, TableError
 from cdso.services.accounts import registration
 from cdso.services.units import catalogue as units
 from cdso.services.accounts.officials import (Invalid, NewOfficial, clean_login,
@@ -25,7 +26,7 @@ CLERK_HEADERS = ("Họ và tên", "Tên đăng nhập", "Xã, phường, đặc 
 @dataclass
 class ClerkImport:
     rows: list[tuple[int, NewOfficial]]
-    errors: list[tuple[int, str]]  # (sheet row, reason)
+    errors: list[RowError]
     sha256: str = ""
 
     @property
@@ -33,30 +34,26 @@ class ClerkImport:
         return not self.errors and bool(self.rows)
 
 
-def read_clerks(content: bytes) -> ClerkImport:
-    """Check every row of a clerks' XLSX (headers: CLERK_HEADERS); nothing written."""
-    report = ClerkImport([], [], hashlib.sha256(content).hexdigest())
-    try:
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        rows = [tuple("" if c is None else str(c).strip() for c in r)
-                for r in sheet.iter_rows(values_only=True)]
-    except Exception:  # not an XLSX file: openpyxl raises many kinds of errors
-        report.errors.append((0, "Tệp không đọc được. Xin dùng tệp Excel (.xlsx)."))
-        return report
-    keys = [tone_key(h) for h in CLERK_HEADERS]
+def _header(rows: list[list[str]], keys: list[str]) -> int:
     header = next((i for i, r in enumerate(rows[:10])
                    if all(k in [tone_key(c) for c in r] for k in keys[:3])), None)
     if header is None:
-        report.errors.append((0, "Không thấy dòng tiêu đề: " + ", ".join(CLERK_HEADERS[:3])
-                              + " (cột Điện thoại không bắt buộc)."))
-        return report
-    earlier = db.session.scalar(select(ImportBatch).where(
-        ImportBatch.kind == "clerks", ImportBatch.sha256 == report.sha256))
-    if earlier:
-        report.errors.append((0, "Tệp này đã được nhập trước đây; các tài khoản đã có."))
-        return report
-    position = {k: [tone_key(c) for c in rows[header]].index(k) for k in keys
-                if k in [tone_key(c) for c in rows[header]]}
+        raise TableError("Không thấy dòng tiêu đề: " + ", ".join(CLERK_HEADERS[:3])
+                         + " (cột Điện thoại không bắt buộc).")
+    return header
+
+
+def read_clerks(filename: str, content: bytes) -> ClerkImport:
+    """Check every row of a clerks' table (headers: CLERK_HEADERS); nothing written.
+    Raises TableError for a file that cannot be used at all."""
+    report = ClerkImport([], [], tabular.sha256(content))
+    rows = tabular.read_cells(filename, content)
+    keys = [tone_key(h) for h in CLERK_HEADERS]
+    header = _header(rows, keys)
+    if pipeline.previous_batch("clerks", report.sha256):
+        raise TableError("Tệp này đã được nhập trước đây; các tài khoản đã có.")
+    heads = [tone_key(c) for c in rows[header]]
+    position = {k: heads.index(k) for k in keys if k in heads}
     logins: set[str] = set()
     phones: set[str] = set()
     for number, row in enumerate(rows[header + 1:], start=header + 2):
@@ -64,22 +61,22 @@ def read_clerks(content: bytes) -> ClerkImport:
                  for k in keys]
         if not any(cells):
             continue
-        problems = []
+        error = RowError(number, cells[0] or cells[1])
         values = {}
         for name, clean, raw in (("full_name", registration.clean_full_name, cells[0]),
                                  ("login", lambda v: clean_login(v, logins), cells[1]),
                                  ("phone", lambda v: clean_optional_phone(v, phones), cells[3])):
             try:
                 values[name] = clean(raw)
-            except Invalid as error:
-                problems.append(str(error))
+            except Invalid as problem:
+                error.messages.append(str(problem))
         found = units.lookup(cells[2]) if cells[2] else None
         if found is None:
-            problems.append("Thiếu xã, phường, đặc khu.")
+            error.messages.append("Thiếu xã, phường, đặc khu.")
         elif found.unit is None:
-            problems.append(f"«{cells[2]}»: {found.message}")
-        if problems:
-            report.errors.append((number, " ".join(problems)))
+            error.messages.append(f"«{cells[2]}»: {found.message}")
+        if error.messages:
+            report.errors.append(error)
             continue
         logins.add(values["login"])
         if values["phone"]:
@@ -88,7 +85,7 @@ def read_clerks(content: bytes) -> ClerkImport:
                                                 Role.CLERK.value, found.unit.id,
                                                 values["phone"])))
     if not report.errors and not report.rows:
-        report.errors.append((0, "Tệp không có dòng cán bộ nào."))
+        raise TableError("Tệp không có dòng cán bộ nào.")
     return report
 
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from cdso.extensions import db
-from cdso.formatting import utcnow
+from cdso.formatting import to_local, utcnow
 from cdso.models import Account, ImportBatch, Organisation, Registration, Role, Unit
 from cdso.services.accounts import assisted
 from cdso.services.accounts import registration
-from cdso.services.imports import tabular
+from cdso.services.imports import pipeline, tabular
 from cdso.services.accounts.registration import NewParticipant, create_participants
 from cdso.services.imports.tabular import Column, RowError
 from cdso.services.units.catalogue import tone_key
@@ -113,7 +113,9 @@ def check_members(rows: list[tuple[int, dict]], contest, scope: EnrolmentScope,
     seen_phone: dict[str, int] = {}
     seen_cccd: dict[str, int] = {}
     checked: list[tuple[int, dict, RowError]] = []
-    for number, row in rows:
+    for index, (number, row) in enumerate(rows):
+        if index % 500 == 0:
+            pipeline.tick(index, len(rows))
         error = RowError(number, row.get("Họ và tên") or row.get("Số điện thoại") or "")
         values: dict = {}
         clean = tabular.clean_into
@@ -183,6 +185,18 @@ def enrol_members(report: EnrolmentReport, contest, actor: Account, *, filename:
                         target_id=batch.id, ip=ip,
                         detail={"filename": filename, "count": len(report.people)})
     return batch
+
+
+def open_contest():
+    from cdso.services.contest.current import current_contest
+    contest = current_contest()
+    return contest if contest and utcnow() < contest.closes_at else None
+
+
+def check_upload(filename: str, data: bytes, contest, scope: EnrolmentScope) -> EnrolmentReport:
+    """Read (with the upload guard) and check a member list; nothing is written."""
+    rows = tabular.read_table(filename, data, COLUMNS)
+    return check_members(rows, contest, scope, to_local(utcnow()).date())
 
 
 def _in_scope(query, scope: EnrolmentScope):

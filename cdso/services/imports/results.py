@@ -22,7 +22,7 @@ from cdso.models import (Account, Attempt, AttemptStatus, ImportBatch, Registrat
 from cdso.services.accounts import assisted
 from cdso.services.accounts import registration
 from cdso.services.figures import stats
-from cdso.services.imports import tabular
+from cdso.services.imports import pipeline, tabular
 from cdso.services.accounts.registration import Invalid, NewParticipant, create_participants
 from cdso.services.imports.tabular import Column, RowError
 from cdso.services.units.catalogue import tone_key
@@ -144,7 +144,9 @@ def check_results(rows: list[tuple[int, dict]], contest, scope_unit: Unit | None
     today = to_local(now).date()
     resolver = tabular.UnitResolver()
     checked: list[tuple[RowError, dict]] = []
-    for number, row in rows:
+    for index, (number, row) in enumerate(rows):
+        if index % 500 == 0:
+            pipeline.tick(index, len(rows))
         error = RowError(number, row.get("Họ và tên") or row.get("Số điện thoại") or "")
         values: dict = {}
         clean = tabular.clean_into

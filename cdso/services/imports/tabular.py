@@ -7,31 +7,23 @@ matched loosely: case, diacritics, punctuation, a trailing "*" and a hint in bra
 do not matter, so "Ngày sinh (ngày/tháng/năm) *" is the column "Ngày sinh"."""
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import datetime as dt
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from cdso.extensions import db
-from cdso.formatting import number
 from cdso.models import GROUP_LABELS, Group
 from cdso.services.units import catalogue as units
 from cdso.services.accounts.registration import Invalid
+from cdso.services.imports import guard
+from cdso.services.imports.errors import RowError, TableError  # noqa: F401 (re-exported)
 from cdso.services.units.catalogue import plain_key
 
-MAX_ROWS = 5000
-# The confirmation carries the file again in base64 (4/3 of it) under the 5 MB request cap.
-MAX_BYTES = 3 * 1024 * 1024
-
-
-class TableError(ValueError):
-    """The file as a whole cannot be used; the message is for the person who sent it."""
 
 
 @dataclass(frozen=True)
@@ -40,13 +32,6 @@ class Column:
     required: bool = False  # the header must be in the file
     hint: str = ""  # explained on the template's instructions sheet
     aliases: tuple[str, ...] = ()
-
-
-@dataclass
-class RowError:
-    row: int  # the row number as the spreadsheet shows it
-    label: str  # what identifies the row for a person: the name or phone typed
-    messages: list[str] = field(default_factory=list)
 
 
 def header_key(text: str) -> str:
@@ -80,16 +65,26 @@ def _decode_csv(data: bytes) -> str:
         return data.decode("cp1258", errors="replace")
 
 
-def _csv_rows(data: bytes) -> list[list]:
+def _csv_rows(data: bytes, limit: guard.Limits) -> list[list[str]]:
     text = _decode_csv(data)
     first_line = text.split("\n", 1)[0]
     delimiter = max([",", ";", "\t"], key=first_line.count)
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    guard.check_csv_text(text, limit)
+    budget, rows = guard.Budget(limit), []
+    try:
+        for values in csv.reader(io.StringIO(text), delimiter=delimiter):
+            budget.row(len(values))
+            rows.append([cell_text(v) for v in values])
+    except csv.Error:
+        raise TableError("Không đọc được tệp CSV này (có ô quá dài hoặc dấu ngoặc kép không "
+                         "khớp). Xin lưu lại từ Excel dưới dạng CSV UTF-8.") from None
+    return rows
 
 
-def _xlsx_rows(data: bytes) -> list[list]:
+def _xlsx_rows(data: bytes, limit: guard.Limits) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    guard.check_zip(data, limit)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on a damaged or foreign file
@@ -97,34 +92,41 @@ def _xlsx_rows(data: bytes) -> list[list]:
                          "(Excel Workbook) hoặc .csv rồi tải lên lại.") from None
     try:
         sheet = book.worksheets[0]
-        rows = []
+        sheet.reset_dimensions()  # rows as the file has them, not as it claims
+        budget, rows = guard.Budget(limit), []
         for values in sheet.iter_rows(values_only=True):
-            rows.append(list(values))
-            if len(rows) > MAX_ROWS + 50:
-                break
+            budget.row(len(values))
+            texts = [cell_text(v) for v in values]
+            while texts and not texts[-1]:
+                texts.pop()
+            rows.append(texts)
         return rows
+    except TableError:
+        raise
+    except Exception:  # a damaged sheet, or XML that defusedxml refuses
+        raise TableError("Không đọc được tệp Excel này. Xin lưu lại dưới dạng .xlsx "
+                         "(Excel Workbook) hoặc .csv rồi tải lên lại.") from None
     finally:
         book.close()
 
 
 def read_cells(filename: str, data: bytes) -> list[list[str]]:
     """Every row of the first sheet of an .xlsx or .csv as cell texts, blank rows kept
-    (so result[i] is sheet row i + 1). Raises TableError for a file that cannot be read."""
+    (so result[i] is sheet row i + 1), read behind the upload guard. Raises TableError
+    for a file that cannot or must not be read."""
     if not data:
         raise TableError("Xin chọn tệp (.xlsx hoặc .csv).")
-    if len(data) > MAX_BYTES:
-        raise TableError("Tệp lớn quá 3 MB. Xin chia thành nhiều tệp.")
+    limit = guard.limits()
+    guard.check_size(data, limit)
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
-        raw = _xlsx_rows(data)
-    elif name.endswith((".csv", ".txt")):
-        raw = _csv_rows(data)
-    elif name.endswith(".xls"):
+        return _xlsx_rows(data, limit)
+    if name.endswith((".csv", ".txt")):
+        return _csv_rows(data, limit)
+    if name.endswith(".xls"):
         raise TableError("Tệp .xls (Excel đời cũ) chưa đọc được. Xin mở tệp và lưu lại "
                          "dưới dạng .xlsx hoặc .csv.")
-    else:
-        raise TableError("Chỉ nhận tệp .xlsx hoặc .csv. Xin tải tệp mẫu về và điền vào.")
-    return [[cell_text(v) for v in values] for values in raw]
+    raise TableError("Chỉ nhận tệp .xlsx hoặc .csv. Xin tải tệp mẫu về và điền vào.")
 
 
 def read_table(filename: str, data: bytes, columns: list[Column]) -> list[tuple[int, dict]]:
@@ -152,8 +154,6 @@ def read_table(filename: str, data: bytes, columns: list[Column]) -> list[tuple[
     body = rows[1:]
     if not body:
         raise TableError("Tệp chỉ có dòng tiêu đề, chưa có người nào.")
-    if len(body) > MAX_ROWS:
-        raise TableError(f"Tệp có hơn {number(MAX_ROWS)} dòng. Xin chia thành nhiều tệp.")
     return [(number, {header: values[i] if i < len(values) else ""
                       for header, i in positions.items()})
             for number, values in body]
@@ -203,35 +203,6 @@ def template_csv(columns: list[Column]) -> bytes:
     out = io.StringIO()
     csv.writer(out).writerow([c.header for c in columns])
     return out.getvalue().encode("utf-8-sig")
-
-
-UPLOAD_MAX_AGE = 6 * 3600
-
-
-def _serializer(secret: str, salt: str):
-    from itsdangerous import URLSafeTimedSerializer
-    return URLSafeTimedSerializer(secret, salt=salt)
-
-
-def seal_upload(filename: str, data: bytes, account_id: int, secret: str, salt: str) -> str:
-    """The uploaded file carried from the preview to the confirmation in a hidden field,
-    signed for this account (no worker memory, no local file: any app node can take the
-    second step). The confirmation reads and checks the rows again."""
-    payload = {"f": filename[-200:], "a": account_id, "d": base64.b64encode(data).decode()}
-    return _serializer(secret, salt).dumps(payload)
-
-
-def open_upload(token: str, account_id: int, secret: str, salt: str) -> tuple[str, bytes]:
-    """(filename, data) of a preview this account made in the last hours."""
-    from itsdangerous import BadData
-    try:
-        payload = _serializer(secret, salt).loads(token or "", max_age=UPLOAD_MAX_AGE)
-        if payload.get("a") != account_id:
-            raise BadData("another account")
-        return payload["f"], base64.b64decode(payload["d"], validate=True)
-    except (BadData, KeyError, TypeError, binascii.Error):
-        raise TableError("Bản xem trước đã hết hạn hoặc không hợp lệ. "
-                         "Xin tải tệp lên lại.") from None
 
 
 # Cells of people lists (bulk enrolment, results import): the registration rules, plus

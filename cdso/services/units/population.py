@@ -6,7 +6,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import select
 
@@ -14,6 +14,8 @@ from cdso.extensions import db
 from cdso.formatting import number, utcnow
 from cdso.models import Account, Unit
 from cdso.services.accounts import scope
+from cdso.services.imports import tabular
+from cdso.services.imports.errors import RowError, TableError
 from cdso.services.units import catalogue as units
 
 MAX_POPULATION = 1_000_000
@@ -42,6 +44,8 @@ def clean_population(raw, unit: Unit) -> int | None:
         if raw != int(raw):
             raise Invalid("Dân số phải là số nguyên.")
         raw = int(raw)
+    if isinstance(raw, str) and re.fullmatch(r"\d+[.,](\d{1,2}|\d{4,})", raw.strip()):
+        raise Invalid("Dân số phải là số nguyên.")  # 30000.5 from a spreadsheet cell
     text = re.sub(r"[\s.,\u00a0]", "", str(raw))
     if not text:
         return None
@@ -108,16 +112,16 @@ def apply(account: Account, values: dict[int, int | None], how: str) -> int:
 @dataclass
 class ImportReport:
     values: dict[int, int] = field(default_factory=dict)
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (sheet row, reason)
+    errors: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors and bool(self.values)
 
 
-def _header_positions(rows: list[tuple]) -> tuple[int, dict[str, int]] | None:
+def _header_positions(rows: list[list[str]]) -> tuple[int, dict[str, int]] | None:
     for index, row in enumerate(rows[:10]):
-        cells = [units.tone_key(str(c)) if c is not None else "" for c in row]
+        cells = [units.tone_key(c) for c in row]
         wanted = {name: units.tone_key(name) for name in (HEADER_CODE, HEADER_NAME,
                                                            HEADER_POPULATION)}
         found = {name: cells.index(key) for name, key in wanted.items() if key in cells}
@@ -126,53 +130,50 @@ def _header_positions(rows: list[tuple]) -> tuple[int, dict[str, int]] | None:
     return None
 
 
-def read_import(account: Account, content: bytes) -> ImportReport:
-    """Check every row of an uploaded template; nothing is written here."""
+def read_import(account: Account, filename: str, content: bytes) -> ImportReport:
+    """Check every row of an uploaded template (read by the import pipeline's reader, with
+    the upload guard); nothing is written here. Raises TableError for an unusable file."""
     report = ImportReport()
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        rows = [tuple(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
-    except Exception:  # openpyxl raises many kinds of errors on a file that is not XLSX
-        report.errors.append((0, "Tệp không đọc được. Xin dùng tệp mẫu Excel (.xlsx)."))
-        return report
+    rows = tabular.read_cells(filename, content)
     header = _header_positions(rows)
     if header is None:
-        report.errors.append((0, f"Không thấy dòng tiêu đề có cột «{HEADER_NAME}» và "
-                                 f"«{HEADER_POPULATION}». Xin dùng tệp mẫu."))
-        return report
+        raise TableError(f"Không thấy dòng tiêu đề có cột «{HEADER_NAME}» và "
+                         f"«{HEADER_POPULATION}». Xin dùng tệp mẫu.")
     header_index, columns = header
     by_code = {u.code: u for u in db.session.scalars(select(Unit))}
     seen: dict[int, int] = {}
 
     def cell(row, name):
         position = columns.get(name)
-        return row[position] if position is not None and position < len(row) else None
+        return row[position] if position is not None and position < len(row) else ""
 
     for offset, row in enumerate(rows[header_index + 1:], start=header_index + 2):
         code, name = cell(row, HEADER_CODE), cell(row, HEADER_NAME)
         raw = cell(row, HEADER_POPULATION)
-        if all(v is None or str(v).strip() == "" for v in (code, name, raw)):
+        if not any((code, name, raw)):
             continue
         unit, problem = _row_unit(code, name, by_code)
         if unit is None:
-            report.errors.append((offset, problem))
+            report.errors.append(RowError(offset, name or code or "", [problem]))
             continue
         if not scope.may_see_unit(account, unit.id):
-            report.errors.append((offset, f"{unit.name} ngoài phạm vi tài khoản của bạn."))
+            report.errors.append(RowError(offset, unit.name, [
+                f"{unit.name} ngoài phạm vi tài khoản của bạn."]))
             continue
         if unit.id in seen:
-            report.errors.append((offset, f"{unit.name} trùng với dòng {seen[unit.id]}."))
+            report.errors.append(RowError(offset, unit.name, [
+                f"{unit.name} trùng với dòng {seen[unit.id]}."]))
             continue
         seen[unit.id] = offset
         try:
             value = clean_population(raw, unit)
         except Invalid as error:
-            report.errors.append((offset, f"{unit.name}: {error}"))
+            report.errors.append(RowError(offset, unit.name, [f"{unit.name}: {error}"]))
             continue
         if value is not None:  # a blank population leaves the unit as it is
             report.values[unit.id] = value
     if not report.errors and not report.values:
-        report.errors.append((0, "Tệp không có dòng nào ghi dân số."))
+        raise TableError("Tệp không có dòng nào ghi dân số.")
     return report
 
 

@@ -1,0 +1,74 @@
+"""What a confirmed import of each kind does when its job runs: read the staged file
+again (with the upload guard), check its rows against the database as it is now, then
+write all or nothing (the pipeline commits) and say what happened."""
+from __future__ import annotations
+
+from cdso.extensions import db
+from cdso.formatting import datetime_short, number, utcnow
+from cdso.models import Account, ImportJob, Unit
+from cdso.services.imports import enrolment, pipeline, tabular
+from cdso.services.imports import results as results_import
+from cdso.services.imports.pipeline import Outcome, Rejected
+
+
+def members(job: ImportJob, data: bytes) -> Outcome:
+    actor = db.session.get(Account, job.account_id)
+    scope, contest = enrolment.scope_of(actor), enrolment.open_contest()
+    if scope is None or contest is None:
+        raise Rejected("Hiện không có cuộc thi nào đang nhận đăng ký.")
+    report = enrolment.check_upload(job.filename, data, contest, scope)
+    if not report.ok:
+        raise Rejected("Có người trong danh sách vừa đăng ký hoặc danh sách có lỗi; xin sửa "
+                       "rồi tải lên lại.", report.errors)
+    pipeline.tick(len(report.people), len(report.people))
+    batch = enrolment.enrol_members(report, contest, actor, filename=job.filename,
+                                    digest=job.sha256, ip=(job.params or {}).get("ip"))
+    return Outcome(f"Đã tạo {number(len(report.people))} tài khoản. Xin in phiếu đăng nhập "
+                   "để phát cho từng người.", batch.id, {"count": len(report.people)})
+
+
+def results(job: ImportJob, data: bytes) -> Outcome:
+    from cdso.services.contest.current import current_contest
+
+    actor, contest = db.session.get(Account, job.account_id), current_contest()
+    if contest is None:
+        raise Rejected("Hiện chưa có cuộc thi nào.")
+    unit = db.session.get(Unit, job.unit_id) if actor.role != "admin" else None
+    rows = tabular.read_table(job.filename, data, results_import.COLUMNS)
+    now = utcnow()
+    report = results_import.check_results(rows, contest, unit, now)
+    if not report.ok:
+        raise Rejected("Tệp có dòng không còn đúng; xin sửa rồi tải lên lại.", report.errors)
+    params = job.params or {}
+    batch = results_import.import_results(
+        report, contest, actor, source=params.get("source", ""), filename=job.filename,
+        digest=job.sha256, now=now, ip=params.get("ip"))
+    already = len(report.already_imported)
+    if batch is None:
+        return Outcome(f"Không có kết quả mới: cả {number(already)} dòng đã được nhập "
+                       "trước đây.")
+    skipped = f"; bỏ qua {number(already)} dòng đã nhập trước đây" if already else ""
+    return Outcome(f"Đã nhập {number(len(report.rows))} lượt thi, tạo "
+                   f"{number(report.new_people)} tài khoản mới{skipped}.", batch.id,
+                   {"count": len(report.rows)})
+
+
+def questions(job: ImportJob, data: bytes) -> Outcome:
+    from cdso.services.bank import files as bank_files
+
+    already = pipeline.previous_batch("questions", job.sha256)
+    if already is not None:
+        raise Rejected(f"Tệp này đã được nhập lúc {datetime_short(already.created_at)} "
+                       f"({number(already.row_count)} câu); không nhập lại.")
+    report = bank_files.check_upload(job.filename, data)
+    if not report.ok:
+        raise Rejected("Ngân hàng đã thay đổi từ lúc xem trước; tệp không còn hợp lệ.",
+                       report.errors)
+    batch = bank_files.import_checked(report, job, utcnow())
+    return Outcome(f"Đã nhập {number(batch.row_count)} câu hỏi từ tệp {job.filename}.",
+                   batch.id, {"count": batch.row_count})
+
+
+pipeline.register("members", members)
+pipeline.register("results", results)
+pipeline.register("questions", questions)
