@@ -114,16 +114,22 @@ def counting_attempt(contest: Contest, account_id: int, round_: Round | None,
         .order_by(*order_terms(truth)).limit(1)).first()
 
 
-def counting_attempts(contest: Contest, round_: Round | None, truth: int | None):
+def counting_attempts(contest: Contest, round_: Round | None, truth: int | None,
+                      recorded_before: dt.datetime | None = None):
     """The same choice for everyone at once (exports, unit reports): a subquery with
-    attempt_id, account_id and registration_id, one row per person."""
+    attempt_id, account_id, registration_id, number and score, one row per person
+    (`recorded_before`: only attempts the system knew of by then, for a list "as of")."""
     start, end = window(contest, round_)
     place = func.row_number().over(partition_by=Attempt.account_id,
                                    order_by=order_terms(truth)).label("place")
+    where = competing(contest.id, start, end)
+    if recorded_before is not None:
+        where.append(Attempt.recorded_at < recorded_before)
     ranked = (select(Attempt.id.label("attempt_id"), Attempt.account_id,
-                     Attempt.registration_id, place)
-              .where(*competing(contest.id, start, end)).subquery())
-    return (select(ranked.c.attempt_id, ranked.c.account_id, ranked.c.registration_id)
+                     Attempt.registration_id, Attempt.number, Attempt.score, place)
+              .where(*where).subquery())
+    return (select(ranked.c.attempt_id, ranked.c.account_id, ranked.c.registration_id,
+                   ranked.c.number, ranked.c.score)
             .where(ranked.c.place == 1).subquery())
 
 
