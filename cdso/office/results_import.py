@@ -69,9 +69,15 @@ def _source() -> tuple[str, str | None]:
     return source, None
 
 
-def _checked(unit, contest, filename: str, data: bytes):
+def _overrides() -> dict[int, str]:
+    """The reasons typed for rows past the attempt limit (fields vuot-<row number>)."""
+    return {int(key[5:]): value[:1000] for key, value in request.form.items()
+            if key.startswith("vuot-") and key[5:].isdigit()}
+
+
+def _checked(unit, contest, filename: str, data: bytes, overrides: dict[int, str] | None = None):
     rows = tabular.read_table(filename, data, results_import.COLUMNS)
-    return results_import.check_results(rows, contest, unit, utcnow())
+    return results_import.check_results(rows, contest, unit, utcnow(), overrides)
 
 
 @bp.get("/nhap-ket-qua", endpoint="results_import")
@@ -114,7 +120,7 @@ def results_import_preview():
         return _page(unit, 422, source=source, source_error=source_error)
     token = tabular.seal_upload(filename, data, current_user.id,
                                 current_app.config["SECRET_KEY"], SALT)
-    return _page(unit, 200 if report.ok else 422, report=report, token=token,
+    return _page(unit, 200 if not report.errors else 422, report=report, token=token,
                  filename=filename, source=source)
 
 
@@ -129,9 +135,12 @@ def results_import_confirm():
     try:
         filename, data = tabular.open_upload(token, current_user.id,
                                              current_app.config["SECRET_KEY"], SALT)
-        report = _checked(unit, contest, filename, data)
+        report = _checked(unit, contest, filename, data, _overrides())
     except tabular.TableError as problem:
         return _page(unit, 422, file_error=str(problem), source=source)
+    for item in report.pending:
+        item.error = item.error or ("Chưa có lý do cho phép: dòng này vượt giới hạn số lượt thi "
+                                    "nên chưa được nhập.")
     if source_error or not report.ok:
         return _page(unit, 422, report=report, token=token, filename=filename, source=source,
                      source_error=source_error)

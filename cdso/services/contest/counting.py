@@ -158,8 +158,39 @@ def used_attempts(registration_id: int) -> int:
         Attempt.registration_id == registration_id)) or 0
 
 
+def used_attempts_by_phone(contest: Contest, phones: list[str]) -> dict[str, int]:
+    """used_attempts for many people at once, by the phone of their account."""
+    from cdso.models import Registration
+    used: dict[str, int] = {}
+    for start in range(0, len(phones), 500):
+        rows = db.session.execute(
+            select(Account.phone, func.max(Attempt.number))
+            .join(Registration, Registration.account_id == Account.id)
+            .join(Attempt, Attempt.registration_id == Registration.id)
+            .where(Registration.contest_id == contest.id,
+                   Account.phone.in_(phones[start:start + 500]))
+            .group_by(Account.phone))
+        used.update({phone: int(count or 0) for phone, count in rows})
+    return used
+
+
 def attempts_left(contest: Contest, used: int) -> int:
+    """How many more attempts (online or imported) the contest allows after `used`."""
     return max(0, contest.attempts_allowed - used)
+
+
+OVERRIDE_MIN, OVERRIDE_MAX = 10, 500
+
+
+def clean_override(reason: str | None) -> tuple[str, str | None]:
+    """An official's written reason for letting an attempt past the limit: (reason, error)."""
+    reason = " ".join((reason or "").split())
+    if len(reason) < OVERRIDE_MIN:
+        return reason, (f"Muốn nhập dòng này, xin ghi rõ lý do cho phép vượt giới hạn "
+                        f"(ít nhất {OVERRIDE_MIN} ký tự).") if reason else None
+    if len(reason) > OVERRIDE_MAX:
+        return reason[:OVERRIDE_MAX], f"Lý do dài quá {OVERRIDE_MAX} ký tự."
+    return reason, None
 
 
 def prediction_scope(contest: Contest, moment: dt.datetime) -> str:
