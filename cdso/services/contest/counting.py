@@ -13,6 +13,8 @@ ask here:
 - The true figure of a ranking: the contest's figure named by `prediction_rule` as of the
   end of that ranking's window. Once the ranking is published, the figure stored with it;
   before, the figure as of now (or the window's end), marked provisional ("tạm tính").
+- A published ranking is frozen: it counts the attempts recorded before it was computed
+  (a paper result imported later counts once the ranking is recomputed and published).
 - Staff accounts (officials of every role, and accounts flagged as organisers or tests)
   never count: no attempt of theirs competes in any ranking.
 - Imported (paper) results count against the same attempt limit as online ones.
@@ -78,12 +80,14 @@ class Truth:
     value: int
     provisional: bool  # the ranking is not published yet: "tạm tính"
     as_of: dt.datetime  # the moment the figure is counted at
+    frozen_at: dt.datetime | None = None  # published: attempts recorded before this count
 
 
 def truth_for(contest: Contest, round_: Round | None, now: dt.datetime) -> Truth:
     run = published_run(contest.id, round_.id if round_ else None, "individual")
     if run is not None and run.truth_value is not None:
-        return Truth(run.truth_value, False, min(run.computed_at, run.window_end))
+        return Truth(run.truth_value, False, min(run.computed_at, run.window_end),
+                     run.computed_at)
     moment = min(now, window(contest, round_)[1])
     return Truth(truth_figure(contest, moment), True, moment)
 
@@ -106,12 +110,16 @@ def competing(contest_id: int, start: dt.datetime, end: dt.datetime) -> list:
 
 
 def counting_attempt(contest: Contest, account_id: int, round_: Round | None,
-                     truth: int | None) -> Attempt | None:
-    """THE attempt that counts for a person in a ranking (None: none competes)."""
+                     truth: int | None, recorded_before: dt.datetime | None = None
+                     ) -> Attempt | None:
+    """THE attempt that counts for a person in a ranking (None: none competes);
+    `recorded_before`: only the attempts recorded before then (a frozen ranking)."""
     start, end = window(contest, round_)
+    where = competing(contest.id, start, end) + [Attempt.account_id == account_id]
+    if recorded_before is not None:
+        where.append(Attempt.recorded_at < recorded_before)
     return db.session.scalars(
-        select(Attempt).where(*competing(contest.id, start, end), Attempt.account_id == account_id)
-        .order_by(*order_terms(truth)).limit(1)).first()
+        select(Attempt).where(*where).order_by(*order_terms(truth)).limit(1)).first()
 
 
 def counting_attempts(contest: Contest, round_: Round | None, truth: int | None,
@@ -149,7 +157,8 @@ class Standing:
 def standing(contest: Contest, account_id: int, round_: Round | None,
              now: dt.datetime) -> Standing:
     truth = truth_for(contest, round_, now)
-    return Standing(round_, counting_attempt(contest, account_id, round_, truth.value), truth)
+    return Standing(round_, counting_attempt(contest, account_id, round_, truth.value,
+                                             truth.frozen_at), truth)
 
 
 def used_attempts(registration_id: int) -> int:

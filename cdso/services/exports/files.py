@@ -141,8 +141,9 @@ def participants_rows(account: Account, contest_id: int, as_of: dt.datetime,
     attempts recorded before it and the attempt that counts for them in the whole contest
     (`counting`): a streamed query (one round trip, no row-by-row reads)."""
     contest = db.session.get(Contest, contest_id)
-    counted = counting.counting_attempts(
-        contest, None, counting.truth_for(contest, None, as_of).value, recorded_before=as_of)
+    truth = counting.truth_for(contest, None, as_of)
+    counted = counting.counting_attempts(contest, None, truth.value, recorded_before=min(
+        as_of, truth.frozen_at or as_of))
     attempts = (select(Attempt.registration_id, func.count().label("attempts"),
                        func.max(Attempt.score).label("best"))
                 .where(Attempt.contest_id == contest_id,
