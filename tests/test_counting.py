@@ -451,3 +451,48 @@ def test_staff_count_in_no_figure_and_no_ranking(app, weeks):
     with at(moment):
         stats.rebuild_buckets(contest.id)
         assert stats.city_figures(contest.id, moment).total.registered == 1
+
+
+# --- Bad input in a results file ------------------------------------------------------------
+
+def test_bad_rows_are_each_refused_with_their_reason_and_nothing_is_written(app, weeks):
+    contest = weeks
+    known = person(contest, "Lê Thị Mai", OPENS, phone="0912000002",
+                   unit_name="Đặc khu Bạch Long Vĩ")
+    for n in range(3):
+        finished(contest, known, 12, OPENS + dt.timedelta(days=1, hours=n))
+    unit = "Đặc khu Bạch Long Vĩ"
+    data = paper_file(
+        ["Trần Văn Lạ", "0912000002", unit, "15/10/2025", "15", ""],  # someone else's phone
+        ["Phạm Văn Hải", "0912000001", unit, "15/10/2025", "15", ""],
+        ["Phạm Văn Hải", "0912000001", unit, "15/10/2025", "15", ""],  # duplicate
+        ["Phạm Văn Hải", "0912000001", unit, "10/11/2025", "16", ""],  # after the close
+        ["Phạm Văn Hải", "0912000001", unit, "16/10/2025", "25", ""],  # above the maximum
+        ["Lê Thị Mai", "0912000002", unit, "17/10/2025", "16", ""],  # past the limit
+        ["Vũ Văn Mới", "0912000009", unit, "18/10/2025", "14", ""])  # new: an account is made
+    now = contest.closes_at + dt.timedelta(days=1)
+    accounts_before = db.session.scalar(select(func.count()).select_from(Registration))
+    admin = factories.make_official(Role.ADMIN, unit_name=None)
+    client = support.browser(app)
+    with at(now):
+        factories.sign_in(client, admin)
+        csrf = support.token(client, "/quan-tri/nhap-ket-qua")
+        preview = client.post("/quan-tri/nhap-ket-qua/xem-truoc", data={
+            "csrf_token": csrf, "source": "Thi giấy", "tep": (io.BytesIO(data), "kq.csv")},
+            content_type="multipart/form-data")
+        rows = tabular.read_table("kq.csv", data, results_import.COLUMNS)
+        report = results_import.check_results(rows, contest, None, now)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 422
+    messages = {e.row: " ".join(e.messages) for e in report.errors}
+    assert "đã đăng ký với họ tên khác" in messages[2]
+    assert "Trùng hoàn toàn với dòng 3" in messages[4]
+    assert "nằm ngoài thời gian cuộc thi" in messages[5]
+    assert "vượt quá điểm tối đa 20" in messages[6]
+    for text in messages.values():
+        assert text.split(".")[0] in html
+    assert [o.row.row for o in report.pending] == [7]
+    assert "Dòng 7</strong> · Lê Thị Mai" in html and "dòng này sẽ là lượt thứ 4" in html
+    support.fresh()
+    assert db.session.scalar(select(func.count(Attempt.id))) == 3
+    assert db.session.scalar(select(func.count()).select_from(Registration)) == accounts_before
