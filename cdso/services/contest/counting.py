@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 
 from cdso.extensions import db
 from cdso.models import Account, Attempt, AttemptStatus, Contest, RankingRun, Role, Round
@@ -106,7 +106,15 @@ def competing(contest_id: int, start: dt.datetime, end: dt.datetime) -> list:
     """WHERE terms: the attempts that compete in a ranking of this window."""
     return [Attempt.contest_id == contest_id, Attempt.status == AttemptStatus.FINISHED.value,
             Attempt.score.is_not(None), Attempt.finished_at >= start, Attempt.finished_at < end,
-            Attempt.account_id.not_in(staff_accounts())]
+            resident_attempt()]
+
+
+def resident_attempt():
+    """WHERE term: the attempt's account is not staff (correlated on the account's primary
+    key, so one person's attempts never scan the accounts table)."""
+    return exists().where(Account.id == Attempt.account_id,
+                          Account.role == Role.PARTICIPANT.value,
+                          Account.is_organiser.is_(False))
 
 
 def counting_attempt(contest: Contest, account_id: int, round_: Round | None,
