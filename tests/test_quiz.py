@@ -179,17 +179,3 @@ def test_sweep_finishes_expired_attempts_with_what_was_saved(app, contest, runne
     assert db.session.get(Attempt, other.id).status == "open"
     assert db.session.scalar(select(AttemptQuestion.is_correct).where(
         AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == 1)) is True
-
-
-def test_the_attempt_that_counts():
-    now = utcnow()
-
-    def finished(score, prediction, seconds):
-        return Attempt(score=score, prediction=prediction, duration_seconds=seconds,
-                       status="finished", finished_at=now)
-    low, close, far, quick = (finished(15, 1000, 100), finished(18, 90000, 900),
-                              finished(18, 10, 100), finished(18, 90000, 500))
-    assert quiz_review.counting_attempt([low, close, far], truth=85000) is close
-    assert quiz_review.counting_attempt([close, quick, far], truth=85000) is quick
-    assert quiz_review.counting_attempt([far, close], truth=None) is far  # time decides
-    assert quiz_review.counting_attempt([], truth=None) is None

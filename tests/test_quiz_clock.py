@@ -101,7 +101,8 @@ def test_results_page_marks_the_attempt_that_counts(app, contest):
     html = client.get("/ket-qua").get_data(as_text=True)
     # Same score; one person registered so far: the prediction 1 is the closer one.
     assert "<h3>Lượt 2 <strong>(được tính)</strong></h3>" in html
-    assert "so với con số 1 (tạm tính đến nay)" in html
+    assert "Toàn cuộc thi: <strong>lượt số 2</strong>" in html
+    assert "Dự đoán so với con số 1 (tính đến" in html and "<strong>tạm tính</strong>" in html
     for attempt_id in scores.values():
         assert f'href="/chung-nhan/{attempt_id}.pdf"' in html
         assert f'href="/thi/{attempt_id}/ket-qua"' in html

@@ -172,9 +172,9 @@ def test_units_by_coverage_then_finished_and_organisations(week):
     assert [r.decided_by for r in rows[:6]] == [
         "", "tỷ lệ bao phủ", "số hoàn thành", "tỷ lệ bao phủ", "tỷ lệ bao phủ", "số hoàn thành"]
     assert rows[0].coverage == pytest.approx(0.1) and rows[4].coverage is None
-    # Prizes go only to units where someone finished.
-    assert [r.prize for r in rows[:6]] == ["Giải Nhất", "Giải Nhì", "Giải Ba", None,
-                                           "Giải Khuyến khích", None]
+    # Prizes go only to units where someone finished, and never to a unit without an
+    # adult population on record (issue 17): Lê Chân gets no coverage prize.
+    assert [r.prize for r in rows[:6]] == ["Giải Nhất", "Giải Nhì", "Giải Ba", None, None, None]
 
     gia_vien = by_name["Phường Gia Viên"]
     school = factories.organisation(gia_vien, "Trường THCS Chu Văn An")

@@ -94,7 +94,7 @@ def test_saved_settings_take_effect_at_once_on_the_rules_page(client, edition):
     assert "18 câu trắc nghiệm" in html and "15 phút" in html and "Tối đa 2 lượt" in html
     assert "từ 12/18 câu" in html and "căn cước công dân (CCCD), bắt buộc" in html
     assert "Từ 08:00 ngày 01 tháng 9 năm 2026 đến 23:59 ngày 31 tháng 12 năm 2026" in html
-    assert "số thí sinh hoàn thành bài thi tại thời điểm kết thúc" in html
+    assert "số thí sinh hoàn thành bài thi tính đến khi Cuộc thi kết thúc" in html
     assert "<p>Điều 2. Mỗi người một tài khoản.</p>" in html
 
 

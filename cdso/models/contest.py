@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cdso.extensions import db
@@ -39,6 +39,11 @@ class Contest(db.Model):
     prediction_rule: Mapped[str] = mapped_column(String(30), default="registered_at_close")
     certificate_kind: Mapped[str] = mapped_column(String(20), default="participation")
     rules_text: Mapped[str] = mapped_column(Text)
+    # Prizes across rankings (stated on /the-le).
+    weekly_winner_may_win_final: Mapped[bool] = mapped_column(default=True,
+                                                               server_default=true())
+    one_weekly_prize_per_person: Mapped[bool] = mapped_column(default=True,
+                                                              server_default=true())
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     contact_phone: Mapped[str] = mapped_column(String(30), default="")
     signer_title: Mapped[str] = mapped_column(String(200), default="")

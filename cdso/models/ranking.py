@@ -44,6 +44,8 @@ class RankingEntry(db.Model):
     coverage: Mapped[float | None]  # unit ranking
     decided_by: Mapped[str] = mapped_column(String(30), default="")  # the tie-break that placed it
     prize: Mapped[str | None] = mapped_column(String(50))
+    # unit ranking: a unit without population excluded from coverage prizes, and why
+    excluded_reason: Mapped[str | None] = mapped_column(String(500))
 
     run: Mapped[RankingRun] = relationship(back_populates="entries")
     account = relationship("Account")

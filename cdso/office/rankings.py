@@ -91,10 +91,31 @@ def _run_or_404(run_id: int) -> RankingRun:
 
 @bp.get("/xep-hang/<int:run_id>")
 @roles_required(ADMIN)
-def ranking_run(run_id: int, error: str | None = None):
+def ranking_run(run_id: int, error: str | None = None, typed: dict | None = None,
+                exclude_errors: dict | None = None, status: int = 200):
     run = _run_or_404(run_id)
     return render_template("office/rankings/run.html", run=run, rows=winners.rows(run),
-                           title=ranking.run_title(run), error=error, now=utcnow())
+                           title=ranking.run_title(run), error=error, now=utcnow(),
+                           no_population=ranking.units_without_population(run, False),
+                           typed=typed or {}, exclude_errors=exclude_errors or {}), status
+
+
+@bp.post("/xep-hang/<int:run_id>/loai-don-vi/<int:entry_id>")
+@roles_required(ADMIN)
+def ranking_exclude_unit(run_id: int, entry_id: int):
+    """Exclude a unit without adult population from a draft's coverage prizes, with a
+    reason (logged): the publication preview then no longer blocks on it."""
+    run = _run_or_404(run_id)
+    reason = request.form.get("ly_do", "")
+    try:
+        ranking.exclude_unit(run, entry_id, reason, current_user.id, utcnow())
+    except ranking.RankingError as refusal:
+        db.session.rollback()
+        return ranking_run(run_id, typed={entry_id: reason[:500]},
+                           exclude_errors={entry_id: str(refusal)}, status=422)
+    db.session.commit()
+    flash("Đã loại đơn vị khỏi xét giải theo tỷ lệ bao phủ; lý do được ghi nhật ký.", "success")
+    return htmx.redirect_to("office.ranking_run", run_id=run.id)
 
 
 @bp.post("/xep-hang/<int:run_id>/cong-bo")
@@ -105,7 +126,7 @@ def ranking_publish(run_id: int):
         ranking.publish(run, current_user.id, utcnow())
     except ranking.RankingError as refusal:
         db.session.rollback()
-        return ranking_run(run_id, error=str(refusal))
+        return ranking_run(run_id, error=str(refusal), status=422)
     db.session.commit()
     flash("Đã công bố kết quả. Kết quả đã công bố được giữ nguyên, không tự thay đổi.",
           "success")

@@ -68,9 +68,15 @@ def _source() -> tuple[str, str | None]:
     return source, None
 
 
-def _checked(unit, contest, filename: str, data: bytes):
+def _overrides() -> dict[int, str]:
+    """The reasons typed for rows past the attempt limit (fields vuot-<row number>)."""
+    return {int(key[5:]): value[:1000] for key, value in request.form.items()
+            if key.startswith("vuot-") and key[5:].isdigit()}
+
+
+def _checked(unit, contest, filename: str, data: bytes, overrides: dict[int, str] | None = None):
     rows = tabular.read_table(filename, data, results_import.COLUMNS)
-    return results_import.check_results(rows, contest, unit, utcnow())
+    return results_import.check_results(rows, contest, unit, utcnow(), overrides)
 
 
 @bp.get("/nhap-ket-qua", endpoint="results_import")
@@ -112,12 +118,12 @@ def results_import_preview():
     if source_error:
         return _page(unit, 422, source=source, source_error=source_error)
     token = None
-    if report.ok:
+    if not report.errors:  # rows past the attempt limit wait for a reason at the confirm
         job = pipeline.stage("results", filename, data, current_user,
                              {"ip": request.remote_addr, "source": source})
         db.session.commit()
         token = pipeline.token_for(job, current_app.config["SECRET_KEY"])
-    return _page(unit, 200 if report.ok else 422, report=report, token=token,
+    return _page(unit, 200 if not report.errors else 422, report=report, token=token,
                  filename=filename, source=source)
 
 
@@ -127,9 +133,18 @@ def results_import_confirm():
     unit, contest = _scope_unit(), current_contest()
     if contest is None:
         return _page(unit, 422)
+    token = request.form.get("token", "")
     try:
-        job = pipeline.open_token(request.form.get("token", ""), current_user, "results",
-                                  current_app.config["SECRET_KEY"])
+        job = pipeline.open_token(token, current_user, "results", current_app.config["SECRET_KEY"])
+        overrides = _overrides()
+        report = _checked(unit, contest, job.filename, job.data or b"", overrides)
     except tabular.TableError as problem:
         return _page(unit, 422, file_error=str(problem), source=_source()[0])
+    if not report.ok:  # a row past the attempt limit still has no written reason
+        for item in report.pending:
+            item.error = item.error or ("Chưa có lý do cho phép: dòng này vượt giới hạn số lượt "
+                                        "thi nên chưa được nhập.")
+        return _page(unit, 422, report=report, token=token, filename=job.filename,
+                     source=(job.params or {}).get("source", ""))
+    job.params = {**(job.params or {}), "overrides": {str(k): v for k, v in overrides.items()}}
     return import_jobs.start(job)

@@ -11,7 +11,6 @@ from cdso.formatting import utcnow
 from cdso.models import Attempt, Contest, Registration
 from cdso.public.routes import bp
 from cdso.services.contest import certificates
-from cdso.services.contest import ranking
 from cdso.services.accounts import scope
 from cdso.web.errors import render_error
 from cdso.web.htmx import render
@@ -75,8 +74,7 @@ def certificate_pdf(attempt_id: int):
     if attempt is None or not _may_download(attempt):
         abort(404)
     contest = db.session.get(Contest, attempt.contest_id)
-    best = certificates.counting_attempt(attempt.registration_id,
-                                         ranking.published_truth(contest.id))
+    best = certificates.counting_attempt(contest, attempt.account_id, utcnow())
     if best is None:
         return render_error(404, "Bài thi chưa được nộp nên chưa có giấy chứng nhận.")
     if best.id != attempt.id:  # the certificate is for the attempt that counts

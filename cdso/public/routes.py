@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from cdso.extensions import db, limiter
 from cdso.formatting import utcnow
 from cdso.services.figures import stats
+from cdso.services.contest import counting
 from cdso.services.contest.current import current_contest
 
 bp = Blueprint("public", __name__)
@@ -22,7 +23,10 @@ def landing():
 
 @bp.get("/the-le")
 def rules():
-    return render_template("public/rules.html", contest=current_contest())
+    contest = current_contest()
+    return render_template("public/rules.html", contest=contest,
+                           prediction_rule_text=counting.prediction_rule_text(contest)
+                           if contest else "")
 
 
 @bp.get("/healthz")

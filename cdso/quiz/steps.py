@@ -14,6 +14,7 @@ from cdso.formatting import utcnow
 from cdso.models import Attempt, Contest
 from cdso.quiz.routes import bp
 from cdso.quiz.strip import strip_buttons
+from cdso.services.contest import counting
 from cdso.services.quiz import attempts as quiz
 from cdso.services.quiz import review as quiz_review
 from cdso.web.decorators import participant_required
@@ -80,7 +81,9 @@ def _render(sheet: quiz.Sheet, kind: str, position: int = 0, *, partial: bool = 
         context.update(slot=slot, question=quiz_review.shown_question(slot.question_id),
                        choices=quiz_review.shown_choices(slot))
     if kind == "prediction":
-        context["attempt_contest"] = db.session.get(Contest, sheet.contest_id)
+        contest = db.session.get(Contest, sheet.contest_id)
+        context["attempt_contest"] = contest
+        context["prediction_scope"] = counting.prediction_scope(contest, min(now, sheet.deadline))
     page = STEP_PAGES[kind]
     template = page.replace("quiz/", "quiz/_") if partial else page
     return render_template(template, **context), status

@@ -4,9 +4,10 @@ found by an unguessable code, revocable with a reason.
 - The code: 12 characters drawn with `secrets` from a 30-letter alphabet without look-alikes
   (no I, L, O, U, 0, 1): 12 × log2(30) ≈ 58.9 bits. Stored without dashes, shown as
   XXXX-XXXX-XXXX; what a person types is upper-cased and dashes and spaces are ignored.
-- The counting attempt: a person's best finished attempt in the contest (higher score, then
-  the prediction closest to the true figure when it is known, then the shorter time, then
-  the earlier submission) — the same order as the prize ranking.
+- The counting attempt: the attempt that counts for the person in the whole-contest ranking,
+  as `counting.standing` names it (the same one /ket-qua, the ranking and the exports
+  name). Until the whole-contest ranking is published its true figure is provisional, and
+  the certificate says so.
 - The kind is set by the contest: "participation" for any finished attempt, "achievement"
   only when the score reaches the pass mark (no certificate below it).
 - The row is created on the first download; the PDF is rendered then and kept in the one cache
@@ -25,13 +26,14 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from cdso.caching import remember
 from cdso.extensions import db
 from cdso.formatting import date_long, number
 from cdso.models import Attempt, AttemptStatus, Certificate, Contest, Registration
+from cdso.services.contest import counting
 from cdso.services.documents import pdf
 
 log = logging.getLogger(__name__)
@@ -73,25 +75,10 @@ def verify_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/xac-minh/{display_code(code)}"
 
 
-def best_attempt_order(truth: int | None) -> list:
-    """ORDER BY terms for "best first" (the ranking rule; the prediction when known)."""
-    terms = [Attempt.score.desc()]
-    if truth is not None:
-        gap = func.abs(Attempt.prediction - truth)
-        terms += [case((Attempt.prediction.is_(None), 1), else_=0), gap]
-    terms += [case((Attempt.duration_seconds.is_(None), 1), else_=0),
-              Attempt.duration_seconds, Attempt.finished_at, Attempt.id]
-    return terms
-
-
-def counting_attempt(registration_id: int, truth: int | None = None) -> Attempt | None:
-    """The person's best finished attempt in the contest of this registration."""
-    return db.session.scalars(
-        select(Attempt).where(Attempt.registration_id == registration_id,
-                              Attempt.status == AttemptStatus.FINISHED.value,
-                              Attempt.score.is_not(None))
-        .order_by(*best_attempt_order(truth)).limit(1)
-    ).first()
+def counting_attempt(contest: Contest, account_id: int, now: dt.datetime) -> Attempt | None:
+    """The attempt the person's certificate is for: their counting attempt in the
+    whole-contest ranking."""
+    return counting.standing(contest, account_id, None, now).attempt
 
 
 def kind_for(contest: Contest, attempt: Attempt) -> str:
@@ -192,6 +179,16 @@ def revoke(certificate: Certificate, reason: str, actor_id: int, now: dt.datetim
     db.session.flush()
 
 
+PROVISIONAL_NOTE = ("Kết quả tạm tính: Ban Tổ chức chưa công bố kết quả toàn Cuộc thi; lượt thi "
+                    "được tính có thể thay đổi theo con số đúng của câu hỏi dự đoán.")
+
+
+def provisional(contest: Contest) -> bool:
+    """A certificate's result is provisional until the whole-contest ranking is published."""
+    run = counting.published_run(contest.id, None, "individual")
+    return run is None or run.truth_value is None
+
+
 def printed_fields(certificate: Certificate, base_url: str) -> dict:
     """Everything printed on the certificate (templates/pdf/certificate.html `cert`)."""
     attempt = certificate.attempt
@@ -210,6 +207,7 @@ def printed_fields(certificate: Certificate, base_url: str) -> dict:
         "signer_name": contest.signer_name,
         "code": display_code(certificate.code),
         "verify_url": verify_url(base_url, certificate.code),
+        "provisional_note": PROVISIONAL_NOTE if provisional(contest) else "",
     }
 
 

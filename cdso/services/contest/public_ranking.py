@@ -1,7 +1,8 @@
 """The public individual ranking: each person's best finished attempt, names masked.
 
-Order: higher score, then shorter time, then earlier submission. (The official prize
-ranking, with the prediction question, is computed and published elsewhere.)
+Order: higher score, then shorter time, then earlier submission: a live board, said so on
+the page; the attempt that counts and the prizes follow `counting` and the published
+rankings.
 Cheap at city scale: finished attempts are read in ranking order through
 ix_attempt_ranking, a few rows at a time, and a person's first row is their best."""
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from cdso.extensions import db
-from cdso.models import Account, Attempt, AttemptStatus, Registration, Unit
+from cdso.models import Account, Attempt, AttemptStatus, Registration, Role, Unit
 from cdso.services.accounts.masking import mask_name
 
 SHOWN = 20
@@ -40,6 +41,7 @@ def top_participants(contest_id: int, limit: int = SHOWN,
         .join(Unit, Unit.id == Registration.unit_id)
         .where(Attempt.contest_id == contest_id,
                Attempt.status == AttemptStatus.FINISHED.value,
+               Account.role == Role.PARTICIPANT.value,  # staff count in no ranking
                Account.is_organiser.is_(False), Account.is_active_account.is_(True))
         .order_by(Attempt.score.desc(), Attempt.duration_seconds, Attempt.finished_at,
                   Attempt.id)

@@ -2,18 +2,19 @@
 
 Individual rule (DOMAIN.md), applied exactly: higher score, then the prediction closest to
 the true figure (no prediction comes last), then the shorter time, then the earlier
-submission (then the attempt recorded first, for a tie to the second). Only attempts that
-finished inside [window_start, window_end) count; each person's best one; organisers'
-accounts never. The true figure is the contest's figure named by `prediction_rule`, as of
-the end of the window (or now, for a provisional run computed before the end).
+submission (then the attempt recorded first, for a tie to the second). Which attempts compete,
+the order and the true figure are defined once in `counting` (staff never count).
 
-One prize of a kind per person: a round (weekly) ranking skips people who won a prize in
-the published ranking of an earlier round; the whole-contest (final) ranking is another
-kind of prize, open to everyone.
+Prizes across rankings are contest settings: with `one_weekly_prize_per_person` a round
+(weekly) ranking skips people who won a prize in the published ranking of an earlier
+round; without `weekly_winner_may_win_final` the whole-contest (final) ranking skips
+people who won a published weekly prize.
 
 Collective rule: units by coverage (finished ÷ adult population; unknown population last),
 then by number finished, as of the end of the window (cumulative since the contest
-opened). Organisations inside a unit have no population: by number finished, then by the
+opened). A unit with no adult population on record wins no coverage prize: before
+publishing, each such unit (with someone finished) is filled in (then recomputed) or
+excluded with a reason. Organisations inside a unit have no population: by number finished, then by the
 share of their registered people who finished.
 
 A published run is frozen: its entries are stored and nothing rewrites them. Recomputing a
@@ -29,8 +30,9 @@ from sqlalchemy import case, func, select
 
 from cdso.extensions import db
 from cdso.formatting import moment_phrase
-from cdso.models import (Account, Attempt, AttemptStatus, AuditLog, Contest, Organisation,
-                         RankingEntry, RankingRun, Registration, Round, Unit)
+from cdso.models import (Attempt, AuditLog, Contest, Organisation, RankingEntry, RankingRun,
+                         Registration, Round, Unit)
+from cdso.services.contest import counting
 from cdso.services.figures import stats
 
 PRIZE_LEVELS = [("nhat", "Giải Nhất"), ("nhi", "Giải Nhì"), ("ba", "Giải Ba"),
@@ -52,20 +54,8 @@ class RankingError(ValueError):
     """An action the rules refuse; the message is for the administrator."""
 
 
-def truth_value(contest: Contest, moment: dt.datetime) -> int:
-    total = stats.city_figures(contest.id, moment).total
-    rule = contest.prediction_rule
-    if rule == "finished_at_close":
-        return total.finished
-    if rule == "attempts_at_close":
-        return total.attempts
-    return total.registered
-
-
-def window(contest: Contest, round_: Round | None) -> tuple[dt.datetime, dt.datetime]:
-    if round_ is None:
-        return contest.opens_at, contest.closes_at
-    return round_.starts_at, round_.ends_at
+truth_value = counting.truth_figure
+window = counting.window
 
 
 def run_title(run: RankingRun) -> str:
@@ -87,11 +77,7 @@ def clean_prize_counts(form: dict) -> tuple[dict[str, int], dict[str, str]]:
     return counts, errors
 
 
-def current_published(contest_id: int, round_id: int | None, kind: str) -> RankingRun | None:
-    return db.session.scalars(select(RankingRun).where(
-        RankingRun.contest_id == contest_id, RankingRun.kind == kind,
-        RankingRun.round_id.is_(None) if round_id is None else RankingRun.round_id == round_id,
-        RankingRun.published_at.is_not(None), RankingRun.superseded_at.is_(None))).first()
+current_published = counting.published_run
 
 
 def _drafts(contest_id: int, round_id: int | None, kind: str) -> list[RankingRun]:
@@ -138,41 +124,44 @@ def compute(contest: Contest, round_: Round | None, kind: str, prizes: dict[str,
     return run
 
 
-def _prior_winners(contest: Contest, round_: Round | None):
-    """Accounts that won a published prize in an earlier round (one prize of a kind)."""
-    if round_ is None:
-        return None
+def _prize_winners(contest: Contest, round_ids):
+    """Accounts that won a prize in a published ranking of one of these rounds."""
     return (select(RankingEntry.account_id)
             .join(RankingRun, RankingRun.id == RankingEntry.run_id)
-            .join(Round, Round.id == RankingRun.round_id)
             .where(RankingRun.contest_id == contest.id, RankingRun.kind == "individual",
                    RankingRun.published_at.is_not(None), RankingRun.superseded_at.is_(None),
                    RankingEntry.prize.is_not(None), RankingEntry.account_id.is_not(None),
-                   Round.ends_at <= round_.starts_at))
+                   RankingRun.round_id.in_(round_ids)))
+
+
+def _prior_winners(contest: Contest, round_: Round | None):
+    """Accounts the contest's settings keep out of this ranking's prizes, or None."""
+    if round_ is None:
+        if contest.weekly_winner_may_win_final:
+            return None
+        return _prize_winners(contest, select(Round.id).where(Round.contest_id == contest.id))
+    if not contest.one_weekly_prize_per_person:
+        return None
+    return _prize_winners(contest, select(Round.id).where(
+        Round.contest_id == contest.id, Round.ends_at <= round_.starts_at))
 
 
 def _individual_rows(contest: Contest, round_: Round | None, truth: int,
                      start: dt.datetime, end: dt.datetime, limit: int) -> list[dict]:
-    """The first `limit` people in ranking order, each with their best attempt.
+    """The first `limit` people in ranking order, each with the attempt that counts.
 
-    Finished attempts are read in ranking order with a LIMIT (a bounded top-N sort in one
-    pass over the window, no sort of millions of rows); a person's first row is their best
-    attempt, later rows of the same person are skipped. If people with several attempts
-    fill the batch, a larger one is read."""
+    Competing attempts are read in `counting.order_terms` order with a LIMIT (a bounded
+    top-N sort in one pass over the window, no sort of millions of rows); a person's first
+    row is their counting attempt (the same one `counting.counting_attempt` names), later
+    rows of the same person are skipped. If people with several attempts fill the batch, a
+    larger one is read."""
     gap = func.abs(Attempt.prediction - truth)
     no_prediction = case((Attempt.prediction.is_(None), 1), else_=0)
-    no_duration = case((Attempt.duration_seconds.is_(None), 1), else_=0)
-    organisers = select(Account.id).where(Account.is_organiser.is_(True))
     query = (select(Attempt.id, Attempt.account_id, Attempt.registration_id, Attempt.score,
                     gap.label("gap"), no_prediction.label("no_prediction"),
                     Attempt.duration_seconds, Attempt.finished_at)
-             .where(Attempt.contest_id == contest.id,
-                    Attempt.status == AttemptStatus.FINISHED.value,
-                    Attempt.score.is_not(None),
-                    Attempt.finished_at >= start, Attempt.finished_at < end,
-                    Attempt.account_id.not_in(organisers))
-             .order_by(Attempt.score.desc(), no_prediction, gap, no_duration,
-                       Attempt.duration_seconds, Attempt.finished_at, Attempt.id))
+             .where(*counting.competing(contest.id, start, end))
+             .order_by(*counting.order_terms(truth)))
     prior = _prior_winners(contest, round_)
     if prior is not None:
         query = query.where(Attempt.account_id.not_in(prior))
@@ -236,7 +225,8 @@ def _unit_rows(contest: Contest, as_of: dt.datetime) -> list[dict]:
 def _store(run: RankingRun, rows: list[dict], prizes: dict[str, int]) -> None:
     levels = [label for key, label in PRIZE_LEVELS for _ in range(prizes.get(key, 0))]
     for place, row in enumerate(rows, start=1):
-        eligible = run.kind == "individual" or row["finished_count"] > 0
+        eligible = run.kind == "individual" or (
+            row["finished_count"] > 0 and row["coverage"] is not None)
         prize = levels[place - 1] if eligible and place <= len(levels) else None
         db.session.add(RankingEntry(run_id=run.id, place=place, prize=prize, **row))
     db.session.flush()
@@ -252,6 +242,14 @@ def publish(run: RankingRun, actor_id: int, now: dt.datetime) -> RankingRun | No
         raise RankingError(
             f"Bảng này được tính trước khi thời gian xét giải kết thúc "
             f"({moment_phrase(run.window_end)}): xin tính lại sau thời điểm đó rồi công bố.")
+    missing = units_without_population(run)
+    if missing:
+        names = ", ".join(entry.unit.name for entry in missing[:10])
+        more = f" và {len(missing) - 10} đơn vị khác" if len(missing) > 10 else ""
+        raise RankingError(
+            f"Chưa công bố được: {len(missing)} đơn vị chưa có dân số trưởng thành nên không "
+            f"xét được giải theo tỷ lệ bao phủ ({names}{more}). Xin nhập dân số rồi tính lại, "
+            "hoặc ghi lý do loại từng đơn vị khỏi xét giải.")
     replaced = current_published(run.contest_id, run.round_id, run.kind)
     if replaced is not None:
         replaced.superseded_at = now
@@ -264,6 +262,40 @@ def publish(run: RankingRun, actor_id: int, now: dt.datetime) -> RankingRun | No
     return replaced
 
 
+def units_without_population(run: RankingRun, pending_only: bool = True
+                             ) -> list[RankingEntry]:
+    """Units of a unit ranking with someone finished but no adult population on record
+    (no coverage prize for them), not yet excluded with a reason (all, if not pending_only)."""
+    if run.kind != "unit":
+        return []
+    query = select(RankingEntry).where(
+        RankingEntry.run_id == run.id, RankingEntry.coverage.is_(None),
+        RankingEntry.finished_count > 0).order_by(RankingEntry.place)
+    if pending_only:
+        query = query.where(RankingEntry.excluded_reason.is_(None))
+    return list(db.session.scalars(query))
+
+
+def exclude_unit(run: RankingRun, entry_id: int, reason: str, actor_id: int,
+                 now: dt.datetime) -> RankingEntry:
+    """Exclude a unit without population from a draft's coverage prizes, with a reason
+    (5–500 characters), logged. Flushes."""
+    entry = db.session.get(RankingEntry, entry_id)
+    if entry is None or entry.run_id != run.id or entry.coverage is not None:
+        raise RankingError("Đơn vị này không nằm trong danh sách chưa có dân số.")
+    if run.published_at is not None or run.superseded_at is not None:
+        raise RankingError("Bảng này không còn là bản nháp; không sửa được.")
+    reason = " ".join((reason or "").split())
+    if not 5 <= len(reason) <= 500:
+        raise RankingError("Xin ghi lý do loại đơn vị khỏi xét giải (từ 5 đến 500 ký tự).")
+    entry.excluded_reason = reason
+    db.session.add(AuditLog(at=now, actor_id=actor_id, action="ranking.exclude_unit",
+                            target_type="ranking_run", target_id=run.id,
+                            detail={"unit_id": entry.unit_id, "reason": reason}))
+    db.session.flush()
+    return entry
+
+
 def published_runs(contest_id: int) -> list[RankingRun]:
     """The rankings in force: the whole contest first, then rounds in order; people
     before units."""
@@ -273,12 +305,6 @@ def published_runs(contest_id: int) -> list[RankingRun]:
     return sorted(runs, key=lambda r: (r.round is not None,
                                        r.round.starts_at if r.round else r.window_start,
                                        r.kind != "individual"))
-
-
-def published_truth(contest_id: int) -> int | None:
-    """The true figure of the published whole-contest ranking, once there is one."""
-    run = current_published(contest_id, None, "individual")
-    return run.truth_value if run is not None else None
 
 
 @dataclass

@@ -37,13 +37,16 @@ FIELDS: dict[str, tuple[str, bool, object]] = {
     "contact_name": ("text", False, 200), "contact_phone": ("phone", False, 30),
     "signer_title": ("text", False, 200), "signer_name": ("text", False, 100),
     "is_current": ("bool", False, None),
+    "weekly_winner_may_win_final": ("bool", False, None),
+    "one_weekly_prize_per_person": ("bool", False, None),
 }
 # A first edition's form starts from these (the usual rules of the city's contests).
 DEFAULTS = {"name": "Công dân số Hải Phòng - sử dụng thông minh, sống an toàn",
             "organiser": "Sở Khoa học và Công nghệ", "parent_agency": "UBND thành phố Hải Phòng",
             "questions_per_attempt": "20", "time_limit_minutes": "20", "attempts_allowed": "3",
             "pass_mark": "16", "min_age": "6", "max_age": "100",
-            "prediction_rule": "registered_at_close", "certificate_kind": "participation"}
+            "prediction_rule": "registered_at_close", "certificate_kind": "participation",
+            "weekly_winner_may_win_final": "1", "one_weekly_prize_per_person": "1"}
 MAX_ROUND_ROWS = 60
 
 @dataclass

@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 
 from cdso.extensions import db
 from cdso.formatting import moment_phrase, to_local
-from cdso.models import GROUP_LABELS, Account, Attempt, AttemptStatus, Group, Organisation, \
-    Registration, Unit
+from cdso.models import GROUP_LABELS, Account, Attempt, AttemptStatus, Contest, Group, \
+    Organisation, Registration, Unit
 from cdso.services.accounts import scope
+from cdso.services.contest import counting
 from cdso.services.figures.stats import Figures
 
 INTEGER = "#,##0"
@@ -130,13 +131,19 @@ PARTICIPANT_COLUMNS = [
     Column("Đơn vị (tổ dân phố, trường, cơ quan)", 26), Column("Đối tượng", 22),
     Column("Thời điểm đăng ký", 17, DATETIME), Column("Hoàn thành bài thi lúc", 17, DATETIME),
     Column("Số lượt thi", 10, INTEGER), Column("Điểm cao nhất", 10, INTEGER),
+    Column("Lượt được tính", 10, INTEGER),
 ]
 
 
 def participants_rows(account: Account, contest_id: int, as_of: dt.datetime,
                       unit_id: int | None = None):
     """The participants the account may see, registered before `as_of`, with their
-    attempts recorded before it: a streamed query (one round trip, no row-by-row reads)."""
+    attempts recorded before it and the attempt that counts for them in the whole contest
+    (`counting`): a streamed query (one round trip, no row-by-row reads)."""
+    contest = db.session.get(Contest, contest_id)
+    truth = counting.truth_for(contest, None, as_of)
+    counted = counting.counting_attempts(contest, None, truth.value, recorded_before=min(
+        as_of, truth.frozen_at or as_of))
     attempts = (select(Attempt.registration_id, func.count().label("attempts"),
                        func.max(Attempt.score).label("best"))
                 .where(Attempt.contest_id == contest_id,
@@ -146,12 +153,14 @@ def participants_rows(account: Account, contest_id: int, as_of: dt.datetime,
     query = (select(Account.full_name, Account.birth_date, Account.gender, Account.phone,
                     Unit.name.label("unit_name"), Organisation.name.label("org_name"),
                     Registration.group, Registration.created_at,
-                    Registration.first_finished_at, attempts.c.attempts, attempts.c.best)
+                    Registration.first_finished_at, attempts.c.attempts, attempts.c.best,
+                    counted.c.number.label("counted_number"))
              .select_from(Registration)
              .join(Account, Account.id == Registration.account_id)
              .join(Unit, Unit.id == Registration.unit_id)
              .outerjoin(Organisation, Organisation.id == Registration.organisation_id)
              .outerjoin(attempts, attempts.c.registration_id == Registration.id)
+             .outerjoin(counted, counted.c.registration_id == Registration.id)
              .where(Registration.contest_id == contest_id, Registration.created_at < as_of)
              .order_by(Unit.name, Registration.created_at, Registration.id))
     if unit_id is not None:
@@ -175,7 +184,7 @@ def participants_workbook(title: str, as_of: dt.datetime, rows, full_phone: bool
             row.phone if full_phone else mask_phone(row.phone), row.unit_name,
             row.org_name or "", GROUP_LABELS.get(Group(row.group), row.group),
             excel_moment(row.created_at), excel_moment(finished), row.attempts or 0,
-            row.best], styled))
+            row.best, row.counted_number], styled))
     return _bytes(workbook), count
 
 

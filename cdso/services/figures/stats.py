@@ -5,6 +5,9 @@
 - attempts: submitted attempts (imported ones also counted apart);
 - coverage: finished ÷ adult population of the unit (None when the population is unknown).
 
+Staff accounts (officials, accounts flagged as organisers or tests) count in no figure
+(issue 17): `record_*` skips them and every count from the source tables leaves them out.
+
 Every write that changes a figure calls one `record_*` function here, in the same
 transaction, which adds to the hourly bucket and to the minute bucket. A figure as of
 moment T is the sum of the buckets of the whole hours before T, plus the minute buckets
@@ -21,7 +24,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cdso.extensions import db
-from cdso.models import Attempt, AttemptStatus, FigureBucket, FigureMinute, Registration, Unit
+from cdso.models import (Account, Attempt, AttemptStatus, FigureBucket, FigureMinute,
+                         Registration, Role, Unit)
 
 GOAL = 0.8
 
@@ -54,7 +58,22 @@ def _bump(contest_id: int, moment: dt.datetime, unit_id: int, organisation_id: i
         db.session.execute(statement)
 
 
+def _staff(account_id: int) -> bool:
+    """Whether the account is staff (read from the session's identity map when loaded)."""
+    account = db.session.get(Account, account_id)
+    return account is not None and (account.role != Role.PARTICIPANT.value
+                                    or bool(account.is_organiser))
+
+
+def _people_only(query):
+    """Keep the rows of participants' registrations: staff count in no figure."""
+    return query.join(Account, Account.id == Registration.account_id).where(
+        Account.role == Role.PARTICIPANT.value, Account.is_organiser.is_(False))
+
+
 def record_registration(registration: Registration) -> None:
+    if _staff(registration.account_id):
+        return
     _bump(registration.contest_id, registration.created_at, registration.unit_id,
           registration.organisation_id, registration.group, registered=1)
 
@@ -73,6 +92,8 @@ def record_finished_attempt(registration: Registration, attempt: Attempt,
 
     `recorded_at` is when the system learnt of it (now): an import of old paper results
     does not rewrite figures already quoted in a dispatch."""
+    if _staff(registration.account_id):
+        return
     first = db.session.execute(
         Registration.__table__.update()
         .where(Registration.id == registration.id, Registration.first_finished_at.is_(None))
@@ -91,6 +112,10 @@ def record_finished_attempts(finished: list[tuple[Registration, Attempt]],
     organisation, group)."""
     from collections import Counter
 
+    staff = set(db.session.scalars(select(Account.id).where(
+        Account.id.in_({registration.account_id for registration, _ in finished}),
+        (Account.role != Role.PARTICIPANT.value) | Account.is_organiser.is_(True))))
+    finished = [(r, a) for r, a in finished if r.account_id not in staff]
     if not finished:
         return
     registrations = {registration.id: registration for registration, _ in finished}
@@ -201,24 +226,24 @@ def _source_counts(contest_id: int, start: dt.datetime, end: dt.datetime, dimens
     def fig(key) -> Figures:
         return out.setdefault(key, Figures())
 
-    registered = select(reg_dim, func.count()).where(
+    registered = _people_only(select(reg_dim, func.count()).where(
         *scope, Registration.created_at >= start, Registration.created_at < end
-    ).group_by(reg_dim)
+    )).group_by(reg_dim)
     for key, count in db.session.execute(registered):
         fig(key).registered += count
-    finished = select(reg_dim, func.count()).where(
+    finished = _people_only(select(reg_dim, func.count()).where(
         *scope, Registration.first_finished_at >= start, Registration.first_finished_at < end
-    ).group_by(reg_dim)
+    )).group_by(reg_dim)
     for key, count in db.session.execute(finished):
         fig(key).finished += count
     # Attempts are bucketed by when they were recorded: finished_at for online attempts,
     # which is also the recording moment; imports record created batches at finish time.
-    attempts = select(reg_dim, Attempt.source, func.count()).join(
+    attempts = _people_only(select(reg_dim, Attempt.source, func.count()).join(
         Registration, Registration.id == Attempt.registration_id
     ).where(*scope, Attempt.contest_id == contest_id,  # lets ix_attempt_contest_recorded serve
             Attempt.status == AttemptStatus.FINISHED.value,
             Attempt.recorded_at >= start, Attempt.recorded_at < end
-            ).group_by(reg_dim, Attempt.source)
+            )).group_by(reg_dim, Attempt.source)
     for key, source, count in db.session.execute(attempts):
         fig(key).attempts += count
         if source != "online":
@@ -392,7 +417,7 @@ def _rebuild(model, unit: str, contest_id: int) -> None:
         if join_attempts:
             query = query.select_from(Attempt).join(
                 Registration, Registration.id == Attempt.registration_id)
-        query = query.where(Registration.contest_id == contest_id, *where)
+        query = _people_only(query.where(Registration.contest_id == contest_id, *where))
         return db.session.execute(query.group_by(start, *keys)).all()
 
     add(grouped(Registration.created_at), "registered")

@@ -8,6 +8,7 @@ from cdso.formatting import datetime_short, number, utcnow
 from cdso.models import Account, ImportJob, Unit
 from cdso.services.imports import enrolment, pipeline, tabular
 from cdso.services.imports import results as results_import
+from cdso.services.imports.errors import RowError
 from cdso.services.imports.pipeline import Outcome, Rejected
 
 
@@ -36,10 +37,14 @@ def results(job: ImportJob, data: bytes) -> Outcome:
     unit = db.session.get(Unit, job.unit_id) if actor.role != "admin" else None
     rows = tabular.read_table(job.filename, data, results_import.COLUMNS)
     now = utcnow()
-    report = results_import.check_results(rows, contest, unit, now)
-    if not report.ok:
-        raise Rejected("Tệp có dòng không còn đúng; xin sửa rồi tải lên lại.", report.errors)
     params = job.params or {}
+    overrides = {int(row): reason for row, reason in params.get("overrides", {}).items()}
+    report = results_import.check_results(rows, contest, unit, now, overrides)
+    if not report.ok:
+        raise Rejected("Tệp có dòng không còn đúng; xin sửa rồi tải lên lại.",
+                       report.errors + [RowError(item.row.row, item.row.full_name,
+                                                 [item.error or item.message])
+                                        for item in report.pending])
     batch = results_import.import_results(
         report, contest, actor, source=params.get("source", ""), filename=job.filename,
         digest=job.sha256, now=now, ip=params.get("ip"))

@@ -17,10 +17,12 @@ from sqlalchemy import func, select
 
 from cdso.extensions import db
 from cdso.formatting import local_to_utc, to_local
+from cdso.formatting import number as shown_number
 from cdso.models import (Account, Attempt, AttemptStatus, ImportBatch, Registration, Role,
                          Unit)
 from cdso.services.accounts import assisted
 from cdso.services.accounts import registration
+from cdso.services.contest import counting
 from cdso.services.figures import stats
 from cdso.services.imports import pipeline, tabular
 from cdso.services.accounts.registration import Invalid, NewParticipant, create_participants
@@ -67,6 +69,18 @@ class ResultRow:
     gender: str | None
     group: str
     external_ref: str
+    override_reason: str = ""  # an official let this attempt past the limit, and why
+
+
+@dataclass
+class OverLimit:
+    """A row that would give the person more attempts than the contest allows: refused
+    unless the official writes a reason for it (`reason`, as typed; `error` on it)."""
+
+    row: ResultRow
+    message: str
+    reason: str = ""
+    error: str | None = None
 
 
 @dataclass
@@ -75,10 +89,16 @@ class ResultsReport:
     errors: list[RowError] = field(default_factory=list)
     already_imported: list[int] = field(default_factory=list)  # row numbers, skipped
     new_people: int = 0
+    over_limit: list[OverLimit] = field(default_factory=list)  # every row past the limit
+
+    @property
+    def pending(self) -> list[OverLimit]:
+        """Rows past the limit without a valid reason: nothing is imported while any."""
+        return [o for o in self.over_limit if not o.row.override_reason]
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors and not self.pending
 
 
 def row_key(contest_id: int, phone: str, day: dt.date, score: int, prediction: int | None) -> str:
@@ -138,8 +158,9 @@ def _optional(cleaner, raw, *args):
 
 
 def check_results(rows: list[tuple[int, dict]], contest, scope_unit: Unit | None,
-                  now: dt.datetime) -> ResultsReport:
-    """Check every row; nothing is written. `scope_unit`: the clerk's unit (None: city)."""
+                  now: dt.datetime, overrides: dict[int, str] | None = None) -> ResultsReport:
+    """Check every row; nothing is written. `scope_unit`: the clerk's unit (None: city);
+    `overrides`: the reasons typed for rows past the attempt limit, by row number."""
     report = ResultsReport()
     today = to_local(now).date()
     resolver = tabular.UnitResolver()
@@ -198,7 +219,28 @@ def check_results(rows: list[tuple[int, dict]], contest, scope_unit: Unit | None
             prediction=values.get("prediction"), birth_date=values.get("birth_date"),
             gender=values.get("gender"), group=values["group"], external_ref=ref))
     report.new_people = len(new_phones)
+    _attempt_limit(report, contest, overrides or {})
     return report
+
+
+def _attempt_limit(report: ResultsReport, contest, overrides: dict[int, str]) -> None:
+    """An imported result counts against the same attempt limit as online ones
+    (`counting.attempts_left`): a row past it is marked with the reason, and is imported
+    only with an official's written reason for that row."""
+    used = counting.used_attempts_by_phone(contest, sorted({r.phone for r in report.rows}))
+    for row in report.rows:
+        left = counting.attempts_left(contest, used.get(row.phone, 0))
+        used[row.phone] = used.get(row.phone, 0) + 1
+        if left > 0:
+            continue
+        before = used[row.phone] - 1
+        message = (f"Vượt giới hạn {shown_number(contest.attempts_allowed)} lượt thi mỗi người: "
+                   f"người này đã có {shown_number(before)} lượt (trực tuyến hoặc đã nhập), dòng "
+                   f"này sẽ là lượt thứ {shown_number(before + 1)}.")
+        reason, error = counting.clean_override(overrides.get(row.row))
+        if reason and error is None:
+            row.override_reason = reason
+        report.over_limit.append(OverLimit(row, message, reason, error))
 
 
 def _check_people(checked: list[tuple[RowError, dict]], contest) -> None:
@@ -288,6 +330,16 @@ def import_results(report: ResultsReport, contest, actor: Account, *, source: st
                         ip=ip, detail={"filename": filename, "source": source,
                                        "attempts": len(report.rows),
                                        "new_accounts": report.new_people})
+    allowed_by = {r.external_ref: r for r in report.rows if r.override_reason}
+    for reg, attempt in created:
+        row = allowed_by.get(attempt.external_ref)
+        if row is not None:
+            assisted.log_action(actor, "results.import.over_limit", target_type="attempt",
+                                target_id=attempt.id, ip=ip, detail={
+                                    "account_id": reg.account_id, "row": row.row,
+                                    "number": attempt.number, "batch_id": batch.id,
+                                    "allowed": contest.attempts_allowed,
+                                    "reason": row.override_reason})
     return batch
 
 

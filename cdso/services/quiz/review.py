@@ -3,20 +3,16 @@ the graded review of a finished attempt, and their results with the attempt that
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from cdso.extensions import db
-from cdso.models import (Attempt, AttemptQuestion, Choice, Contest, Question, RankingRun,
-                         Topic)
-from cdso.services.figures import stats
+from cdso.models import Attempt, AttemptQuestion, Choice, Contest, Question, Topic
+from cdso.services.contest import counting
 from cdso.services.quiz.attempts import FINISHED, Slot
 
 MAX_CACHED = 5000
-PREDICTION_FIGURES = {"registered_at_close": "registered", "finished_at_close": "finished",
-                      "attempts_at_close": "attempts"}
 
 
 @dataclass(frozen=True)
@@ -91,45 +87,25 @@ def graded_review(attempt: Attempt) -> list[ReviewedQuestion]:
         for r in rows]
 
 
-def prediction_truth(contest: Contest, now: dt.datetime) -> tuple[int, bool]:
-    """The true figure for the prediction question, and whether it is still provisional:
-    the published ranking's figure, else the contest's figure as of now (or its close)."""
-    published = db.session.scalar(
-        select(RankingRun.truth_value).where(
-            RankingRun.contest_id == contest.id, RankingRun.published_at.is_not(None),
-            RankingRun.superseded_at.is_(None), RankingRun.truth_value.is_not(None))
-        .order_by(RankingRun.published_at.desc()).limit(1))
-    if published is not None:
-        return published, False
-    moment = min(now, contest.closes_at)
-    total = stats.city_figures(contest.id, moment).total
-    figure = PREDICTION_FIGURES.get(contest.prediction_rule, "registered")
-    return getattr(total, figure), now < contest.closes_at
-
-
-def counting_attempt(attempts: list[Attempt], truth: int | None) -> Attempt | None:
-    """The attempt that counts: higher score, then the closer prediction, then the
-    shorter time, then the earlier submission (DOMAIN.md)."""
-    finished = [a for a in attempts if a.status == FINISHED and a.score is not None]
-
-    def rank(attempt: Attempt):
-        gap = (abs(attempt.prediction - truth)
-               if truth is not None and attempt.prediction is not None else math.inf)
-        return (-attempt.score, gap, attempt.duration_seconds or math.inf, attempt.finished_at)
-    return min(finished, key=rank) if finished else None
-
-
 @dataclass
 class ContestResults:
     contest: Contest
     attempts: list[Attempt]
-    counting: Attempt | None
-    truth: int | None
-    provisional: bool
+    standings: list[counting.Standing]  # the whole contest first, then the rounds taken part in
+
+    @property
+    def overall(self) -> counting.Standing:
+        return self.standings[0]
+
+    @property
+    def counting(self) -> Attempt | None:
+        return self.overall.attempt
 
 
 def results_of(account_id: int, now: dt.datetime) -> list[ContestResults]:
-    """Every attempt of the person, grouped by contest (newest contest first)."""
+    """Every attempt of the person, grouped by contest (newest contest first), with the
+    attempt that counts in each ranking they compete in, judged against that ranking's
+    true figure (`counting`, the rule every surface uses)."""
     attempts = db.session.scalars(select(Attempt).where(Attempt.account_id == account_id)
                                   .order_by(Attempt.contest_id, Attempt.number)).all()
     by_contest: dict[int, list[Attempt]] = {}
@@ -138,11 +114,10 @@ def results_of(account_id: int, now: dt.datetime) -> list[ContestResults]:
     results = []
     for contest_id, group in by_contest.items():
         contest = db.session.get(Contest, contest_id)
-        finished = [a for a in group if a.status == FINISHED and a.score is not None]
-        top = max((a.score for a in finished), default=None)
-        tied = {a.prediction for a in finished if a.score == top}
-        truth, provisional = (prediction_truth(contest, now) if len(tied) > 1
-                              else (None, False))
-        results.append(ContestResults(contest, group, counting_attempt(group, truth), truth,
-                                      provisional))
+        standings = [counting.standing(contest, account_id, None, now)]
+        rounds = {r.id: r for a in group if a.status == FINISHED
+                  for r in [counting.round_of(contest, a.finished_at)] if r is not None}
+        for round_ in sorted(rounds.values(), key=lambda r: r.starts_at):
+            standings.append(counting.standing(contest, account_id, round_, now))
+        results.append(ContestResults(contest, group, standings))
     return sorted(results, key=lambda r: r.contest.opens_at, reverse=True)
