@@ -2,7 +2,7 @@
 creates unit reporters and team members for their unit; reset a password, lock, unlock."""
 from __future__ import annotations
 
-from flask import Response, flash, request
+from flask import flash, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -16,8 +16,8 @@ from cdso.services.units import population
 from cdso.services.accounts import scope
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
+from cdso.services.exports.download import download
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
 MANAGERS = (Role.ADMIN, Role.CLERK)
 
@@ -89,8 +89,7 @@ def clerks_import():
         return _page(import_errors=[(0, "Một tên đăng nhập hoặc số điện thoại trong tệp vừa "
                                         "được dùng cho tài khoản khác. Không tài khoản nào "
                                         "được tạo; xin kiểm tra rồi nhập lại.")])
-    return Response(content, mimetype=XLSX, headers={
-        "Content-Disposition": 'attachment; filename="tai-khoan-can-bo-moi.xlsx"'})
+    return download(content, "tai-khoan-can-bo-moi.xlsx")
 
 
 @bp.post("/tai-khoan/<int:account_id>/dat-lai-mat-khau")

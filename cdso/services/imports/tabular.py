@@ -24,6 +24,7 @@ from cdso.models import GROUP_LABELS, Group
 from cdso.services.units import catalogue as units
 from cdso.services.accounts.registration import Invalid
 from cdso.services.units.catalogue import plain_key
+from cdso.services.exports import guard
 
 MAX_ROWS = 5000
 # The confirmation carries the file again in base64 (4/3 of it) under the 5 MB request cap.
@@ -84,7 +85,8 @@ def _csv_rows(data: bytes) -> list[list]:
     text = _decode_csv(data)
     first_line = text.split("\n", 1)[0]
     delimiter = max([",", ";", "\t"], key=first_line.count)
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    return [[guard.csv_unguard(cell) for cell in row]  # a guarded export comes back as typed
+            for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
 def _xlsx_rows(data: bytes) -> list[list]:
@@ -169,7 +171,7 @@ def template_xlsx(columns: list[Column], title: str, examples: list[list[str]]) 
     book = Workbook()
     sheet = book.active
     sheet.title = "Danh sách"
-    sheet.append([c.header + (" *" if c.required else "") for c in columns])
+    guard.append(sheet, [c.header + (" *" if c.required else "") for c in columns])
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True)
@@ -178,19 +180,19 @@ def template_xlsx(columns: list[Column], title: str, examples: list[list[str]]) 
         dimension.number_format = "@"  # the column's style: what people type stays text
     sheet.freeze_panes = "A2"
     guide = book.create_sheet("Hướng dẫn")
-    guide.append([title])
+    guard.append(guide, [title])
     guide["A1"].font = Font(bold=True)
-    guide.append(["Điền mỗi người một dòng ở trang «Danh sách», giữ nguyên dòng tiêu đề. "
+    guard.append(guide, ["Điền mỗi người một dòng ở trang «Danh sách», giữ nguyên dòng tiêu đề. "
                   "Cột có dấu * là bắt buộc."])
-    guide.append([])
-    guide.append(["Cột", "Cách điền"])
+    guard.append(guide, [])
+    guard.append(guide, ["Cột", "Cách điền"])
     for column in columns:
-        guide.append([column.header, column.hint])
-    guide.append([])
-    guide.append(["Ví dụ (không nhập từ trang này):"])
-    guide.append([c.header for c in columns])
+        guard.append(guide, [column.header, column.hint])
+    guard.append(guide, [])
+    guard.append(guide, ["Ví dụ (không nhập từ trang này):"])
+    guard.append(guide, [c.header for c in columns])
     for example in examples:
-        guide.append(example)
+        guard.append(guide, example)
     guide.column_dimensions["A"].width = 28
     guide.column_dimensions["B"].width = 90
     out = io.BytesIO()
@@ -201,7 +203,7 @@ def template_xlsx(columns: list[Column], title: str, examples: list[list[str]]) 
 def template_csv(columns: list[Column]) -> bytes:
     """The header line, UTF-8 with a BOM so that Excel shows the diacritics."""
     out = io.StringIO()
-    csv.writer(out).writerow([c.header for c in columns])
+    guard.csv_writer(out).writerow([c.header for c in columns])
     return out.getvalue().encode("utf-8-sig")
 
 
