@@ -53,7 +53,8 @@ def change_password(account: Account, current: str, new: str, confirm: str) -> d
     elif not account.check_password(current):
         errors["current_password"] = "Mật khẩu hiện tại không đúng."
     try:
-        rules.clean_password(new)
+        rules.clean_password(new, official=account.is_official, phone=account.phone,
+                             cccd=account.cccd, birth_date=account.birth_date)
     except Invalid as problem:
         errors["new_password"] = str(problem)
     if "new_password" not in errors:

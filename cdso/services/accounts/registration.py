@@ -13,6 +13,7 @@ from sqlalchemy import select
 from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.models import Account, Contest, Group, Registration, Role
+from cdso.services.accounts import passwords
 from cdso.services.figures import stats
 
 CONSENT_VERSION = "2025-10"
@@ -100,14 +101,14 @@ def clean_gender(raw: str) -> str:
     return raw
 
 
-def clean_password(raw: str) -> str:
-    if not raw or len(raw) < 8:
-        raise Invalid("Mật khẩu cần ít nhất 8 ký tự.")
-    if len(raw) > 128:
-        raise Invalid("Mật khẩu dài quá 128 ký tự.")
-    if raw.isdigit() and len(set(raw)) <= 2:
-        raise Invalid("Mật khẩu quá dễ đoán. Xin chọn mật khẩu khác.")
-    return raw
+def clean_password(raw: str, *, official: bool = False, phone: str | None = None,
+                   cccd: str | None = None, birth_date: dt.date | None = None) -> str:
+    """The rules are in services.accounts.passwords (NIST SP 800-63B)."""
+    try:
+        return passwords.check(raw, official=official, phone=phone, cccd=cccd,
+                               birth_date=birth_date)
+    except passwords.WeakPassword as problem:
+        raise Invalid(str(problem)) from None
 
 
 @dataclass
