@@ -1,21 +1,16 @@
 """Rate limits on the resident-facing forms, through flask-limiter's storage (memory in
 tests, Redis in production, so every app node shares the counts).
 
-Login counts failures only, per account and per address (QUALITY.md: ≤ 10 failures in
-15 minutes): a person who types the right password is never slowed down by the limit."""
+Login failures are throttled apart, with growing delays the owner survives:
+cdso/services/accounts/login_throttle.py."""
 from __future__ import annotations
-
-import logging
 
 from flask import current_app, request
 from flask_login import current_user
-from limits import parse
 
-from cdso.extensions import limiter
+from cdso.services.accounts.login_throttle import Throttle
 
-log = logging.getLogger(__name__)
 DEFAULTS = {
-    "RATELIMIT_LOGIN_FAILURES": "10 per 15 minutes",
     # Mobile networks put many phones behind one address: these stop scripts, not people.
     "RATELIMIT_REGISTRATIONS": "200 per hour",
     "RATELIMIT_REGISTRATION_POSTS": "1000 per hour",
@@ -51,28 +46,11 @@ def created_something(response) -> bool:
     return response.status_code in (302, 303) or "HX-Redirect" in response.headers
 
 
-def _login_keys(login_key: str) -> list[tuple[str, str]]:
-    return [("login-failures-address", request.remote_addr or "?"),
-            ("login-failures-account", login_key)]
-
-
-def login_blocked(login_key: str) -> bool:
-    if not limiter.enabled:
-        return False
-    item = parse(setting("RATELIMIT_LOGIN_FAILURES"))
-    try:
-        return any(not limiter.limiter.test(item, *key) for key in _login_keys(login_key))
-    except Exception as error:  # the shared storage (Redis) is down: let people log in
-        log.warning("login limit storage unavailable: %s", error)
-        return False
-
-
-def record_login_failure(login_key: str) -> None:
-    if not limiter.enabled:
-        return
-    item = parse(setting("RATELIMIT_LOGIN_FAILURES"))
-    try:
-        for key in _login_keys(login_key):
-            limiter.limiter.hit(item, *key)
-    except Exception as error:  # the shared storage (Redis) is down: not counted meanwhile
-        log.warning("login limit storage unavailable: %s", error)
+def login_throttle() -> Throttle:
+    """The app's login counters (Redis when REDIS_URL is set, else this process)."""
+    app = current_app._get_current_object()
+    throttle = app.extensions.get("cdso_login_throttle")
+    if throttle is None:
+        throttle = Throttle(app.config, app.config.get("REDIS_URL", ""))
+        app.extensions["cdso_login_throttle"] = throttle
+    return throttle
