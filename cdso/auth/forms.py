@@ -140,6 +140,7 @@ def parse_registration(form: Mapping, contest: Contest | None, *,
             taken = rules.duplicate_message(phone, cccd)
             if taken:
                 errors["cccd"] = taken
+                values["cccd_taken"] = "1"
     if errors:
         return None, errors, values
     return NewParticipant(full_name=full_name, birth_date=birth_date, gender=gender, phone=phone,

@@ -23,6 +23,10 @@ CCCD = re.compile(r"^0\d{11}$")
 NAME = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
 
 
+RESET_HINT = ("quên mật khẩu thì nhờ Tổ công nghệ số cộng đồng nơi bạn ở đặt lại "
+              "(mang theo giấy tờ tuỳ thân).")
+
+
 class Invalid(ValueError):
     """A value a person typed that the rules refuse; the message is for them."""
 
@@ -127,9 +131,10 @@ class NewParticipant:
 def duplicate_message(phone: str, cccd: str | None) -> str | None:
     """Why this person may not register again, or None."""
     if db.session.scalar(select(Account.id).where(Account.phone == phone)):
-        return "Số điện thoại này đã đăng ký. Xin đăng nhập bằng số điện thoại và mật khẩu."
+        return ("Số điện thoại này đã đăng ký. Xin đăng nhập bằng số điện thoại này; nếu "
+                f"quên mật khẩu, {RESET_HINT}")
     if cccd and db.session.scalar(select(Account.id).where(Account.cccd == cccd)):
-        return "Số CCCD này đã được dùng để đăng ký. Xin đăng nhập bằng tài khoản đã có."
+        return f"Số CCCD này đã được dùng để đăng ký. Xin đăng nhập bằng tài khoản đã có; {RESET_HINT}"
     return None
 
 
