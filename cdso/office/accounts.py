@@ -7,13 +7,14 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from cdso.extensions import db
+from cdso.formatting import utcnow
 from cdso.models import ROLE_LABELS, Account, Role
 from cdso.models.unit import ORG_KIND_LABELS
 from cdso.office.routes import bp
 from cdso.services.accounts import officials as accounts_admin
 from cdso.services.imports import clerks as clerk_import
 from cdso.services.units import population
-from cdso.services.accounts import scope
+from cdso.services.accounts import login_alerts, scope
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 from cdso.services.exports.download import download
@@ -37,7 +38,8 @@ def _page(form=None, errors=None, import_errors=None):
     units = population.visible_units(current_user) if scope.is_city(current_user) else []
     return htmx.render(
         "office/accounts/index.html", "office/accounts/_create_form.html",
-        accounts=found[:PAGE_SIZE], page_number=page, has_next=len(found) > PAGE_SIZE,
+        accounts=found[:PAGE_SIZE], page_number=page,
+        bursts=login_alerts.burst_counts([a.id for a in found[:PAGE_SIZE]], utcnow()), has_next=len(found) > PAGE_SIZE,
         unit_filter=unit_filter, roles=roles, units=units,
         role_options=[(r.value, ROLE_LABELS[r]) for r in roles],
         unit_options=[(u.id, u.name) for u in units],

@@ -136,6 +136,11 @@ def test_officials_see_failed_login_bursts_on_their_accounts(app, contest):
     login(client, clerk)
     page = client.get("/quan-tri/", follow_redirects=True).get_data(as_text=True)
     assert "Đăng nhập sai vào tài khoản của bạn" in page and "5 lần nhập sai" in page
+    admin = factories.make_official(Role.ADMIN, unit_name=None)
+    manager = browser(app)
+    login(manager, admin)
+    listing = manager.get("/quan-tri/tai-khoan").get_data(as_text=True)
+    assert "5 lần đăng nhập sai liên tiếp trong tuần" in listing  # on the accounts they manage
 
 
 def db_rows(*where):

@@ -25,6 +25,21 @@ def record_burst(login_key: str, count: int, ip: str | None, now: dt.datetime) -
     db.session.flush()
 
 
+def burst_counts(account_ids: list[int], now: dt.datetime) -> dict[int, int]:
+    """For a page of accounts: the largest burst of failed logins on each in the last
+    week (accounts without one are left out)."""
+    if not account_ids:
+        return {}
+    rows = db.session.execute(
+        select(AuditLog.target_id, AuditLog.detail)
+        .where(AuditLog.action == ACTION, AuditLog.target_type == "account",
+               AuditLog.target_id.in_(account_ids), AuditLog.at >= now - SHOWN_FOR))
+    counts: dict[int, int] = {}
+    for account_id, detail in rows:
+        counts[account_id] = max(counts.get(account_id, 0), int((detail or {}).get("failures", 0)))
+    return counts
+
+
 def recent_bursts(account: Account, now: dt.datetime, limit: int = 5) -> list[AuditLog]:
     """The latest bursts on this account in the last week, newest first."""
     return list(db.session.scalars(
