@@ -72,11 +72,23 @@ class MemoryStore:
 
 class RedisStore:
     PREFIX = "cdso:login-fail:"
+    # One round trip, atomic: a counter older than the window starts again at 1.
+    HIT = """
+local last = redis.call('HGET', KEYS[1], 't')
+if (not last) or (tonumber(ARGV[1]) - tonumber(last) > tonumber(ARGV[2])) then
+  redis.call('DEL', KEYS[1])
+end
+local count = redis.call('HINCRBY', KEYS[1], 'c', 1)
+redis.call('HSET', KEYS[1], 't', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return count
+"""
 
     def __init__(self, url: str) -> None:
         import redis
         self.errors = (redis.RedisError,)
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._hit = self.client.register_script(self.HIT)
 
     def get(self, key: str, window: int, now: float) -> Counter:
         count, last_at = self.client.hmget(self.PREFIX + key, "c", "t")
@@ -85,14 +97,7 @@ class RedisStore:
         return Counter(int(count), float(last_at))
 
     def hit(self, key: str, window: int, now: float) -> int:
-        name = self.PREFIX + key
-        if self.get(key, window, now).count == 0:
-            self.client.delete(name)
-        pipe = self.client.pipeline()
-        pipe.hincrby(name, "c", 1)
-        pipe.hset(name, "t", repr(now))
-        pipe.expire(name, window)
-        return int(pipe.execute()[0])
+        return int(self._hit(keys=[self.PREFIX + key], args=[repr(now), window]))
 
     def clear(self, key: str) -> None:
         self.client.delete(self.PREFIX + key)
