@@ -65,6 +65,12 @@ def create_admin_command(login: str, password: str | None, name: str) -> None:
     from cdso.formatting import utcnow
     from cdso.models import Account, Role
 
+    if password:
+        from cdso.services.accounts.passwords import WeakPassword, check
+        try:
+            check(password, official=True)
+        except WeakPassword as problem:
+            raise click.UsageError(str(problem)) from None
     password = password or secrets.token_urlsafe(9)
     account = db.session.scalar(select(Account).where(Account.login == login))
     if account is None:

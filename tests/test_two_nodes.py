@@ -1,6 +1,6 @@
 """Two app nodes (real gunicorn processes on two ports) sharing one PostgreSQL database and
 one Redis: a resident whose requests alternate between them keeps their session and
-their attempt, and the login rate limit counts failures made on either node.
+their attempt, and the login throttle counts failures made on either node.
 Nothing that one node needs lives in the other's memory."""
 from __future__ import annotations
 
@@ -165,10 +165,14 @@ def test_a_resident_alternating_between_two_nodes_keeps_session_and_attempt(
 def test_login_failures_count_across_both_nodes(nodes, people):
     _, (phone, _name) = people
     address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
-    statuses = run_async(_failed_logins(nodes, phone, address, 11))
-    # Ten failures, five on each node, then the limit holds on both (QUALITY.md: ≤ 10).
-    assert statuses[:10] == [422] * 10
-    assert statuses[10] == 429
+    statuses = run_async(_failed_logins(nodes, phone, address, 8))
+    # Five failures are checked, alternating nodes; after that each try waits a delay that
+    # grows from 1 s, so how many more are checked depends on the machine's speed. Every
+    # checked failure, whichever node took it, is counted once in the shared counter.
+    assert statuses[:5] == [422] * 5 and set(statuses) <= {422, 429}
+    shared = redis.Redis.from_url(REDIS_URL)
+    key = f"cdso:login-fail:account:{phone}"
+    assert int(shared.hget(key, "c")) == statuses.count(422)
 
     async def right_password_on_each_node() -> list[int]:
         out = []
@@ -183,7 +187,9 @@ def test_login_failures_count_across_both_nodes(nodes, people):
             await client.close()
         return out
 
-    # The account is protected on both nodes, even from another address.
+    # A long burst (the delay at its 300 s cap) holds the account on both nodes, even
+    # from another address; it is a delay, not a lock (tests/security/test_login_throttle.py).
+    shared.hset(key, "c", 40)
     assert run_async(right_password_on_each_node()) == [429, 429]
 
 

@@ -1,7 +1,7 @@
 """A person's own account: their data, its download, and changing the password."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from cdso.auth.routes import bp
@@ -9,11 +9,9 @@ from cdso.auth.sessions import home_url, start_session
 from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.services.accounts import own as accounts
+from cdso.services.exports.download import download
 
-DOWNLOADS = {
-    "json": ("application/json", accounts.own_data_json),
-    "csv": ("text/csv", accounts.own_data_csv),
-}
+DOWNLOADS = {"json": accounts.own_data_json, "csv": accounts.own_data_csv}
 
 
 @bp.get("/tai-khoan")
@@ -27,14 +25,11 @@ def my_account():
 def download_my_data(fmt: str):
     if fmt not in DOWNLOADS:
         abort(404)
-    mimetype, build = DOWNLOADS[fmt]
-    body = build(current_user)
+    body = DOWNLOADS[fmt](current_user)
     accounts.record_own_export(current_user, fmt, request.remote_addr, utcnow())
     db.session.commit()
     filename = f"du-lieu-ca-nhan-{current_user.login}.{fmt}"
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "private, no-store"})
+    return download(body, filename)
 
 
 @bp.route("/doi-mat-khau", methods=["GET", "POST"])

@@ -91,6 +91,10 @@ def _check(errors: dict[str, str], name: str, clean, *args):
         return None
 
 
+def _clean_password(raw: str, phone, cccd, birth_date) -> str:
+    return rules.clean_password(raw, phone=phone, cccd=cccd, birth_date=birth_date)
+
+
 def parse_registration(form: Mapping, contest: Contest | None, *,
                        require_password: bool = True,
                        ) -> tuple[NewParticipant | None, dict[str, str], dict[str, str]]:
@@ -123,8 +127,8 @@ def parse_registration(form: Mapping, contest: Contest | None, *,
     group = _check(errors, "group", rules.clean_group, values["group"])
     password = ""
     if require_password:
-        password = _check(errors, "password", rules.clean_password,
-                          str(form.get("password") or "")) or ""
+        password = _check(errors, "password", _clean_password, str(form.get("password") or ""),
+                          phone, cccd, birth_date) or ""
         if password and str(form.get("password2") or "") != password:
             errors["password2"] = "Hai lần nhập mật khẩu không giống nhau."
     if phone and "phone" not in errors:
@@ -136,6 +140,7 @@ def parse_registration(form: Mapping, contest: Contest | None, *,
             taken = rules.duplicate_message(phone, cccd)
             if taken:
                 errors["cccd"] = taken
+                values["cccd_taken"] = "1"
     if errors:
         return None, errors, values
     return NewParticipant(full_name=full_name, birth_date=birth_date, gender=gender, phone=phone,

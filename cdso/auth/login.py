@@ -1,21 +1,41 @@
-"""Logging in with a phone (any form) or an official's username, and logging out."""
+"""Logging in with a phone (any form) or an official's username, and logging out.
+
+Failed logins are throttled with growing delays (services/accounts/login_throttle.py);
+a browser that logged in to the account before is known by its device cookie
+(auth/devices.py) and is not slowed by failures made elsewhere."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
-from cdso.auth import throttle
+from cdso.auth import devices
 from cdso.auth.routes import bp
 from cdso.auth.sessions import home_url, safe_next, start_session
+from cdso.auth.throttle import login_throttle
+from cdso.extensions import db
+from cdso.formatting import utcnow
+from cdso.services.accounts import login_alerts
 from cdso.services.accounts import own as accounts
+from cdso.services.accounts.login_throttle import keys_for
 
-BLOCKED = ("Bạn đã nhập sai quá nhiều lần. Vì an toàn, xin đợi 15 phút rồi thử lại, hoặc nhờ "
-           "Tổ công nghệ số cộng đồng nơi bạn ở đặt lại mật khẩu.")
+
+def waiting_message(seconds: int) -> str:
+    wait = f"{seconds} giây" if seconds < 60 else f"{(seconds + 59) // 60} phút"
+    return (f"Tài khoản này vừa bị nhập sai mật khẩu nhiều lần. Vì an toàn, xin đợi {wait} "
+            "rồi thử lại. Nếu quên mật khẩu, xin nhờ Tổ công nghệ số cộng đồng nơi bạn ở "
+            "đặt lại.")
 
 
 def _login_page(typed: str, next_url: str | None, errors: dict, status: int = 200):
     return render_template("auth/login.html", typed=typed, next_url=next_url,
                            errors=errors), status
+
+
+def _failed(key: str, keys: list) -> None:
+    burst = login_throttle().record_failure(keys)
+    if burst:
+        login_alerts.record_burst(key, burst, request.remote_addr, utcnow())
+        db.session.commit()
 
 
 @bp.route("/dang-nhap", methods=["GET", "POST"])
@@ -35,16 +55,24 @@ def login():
     if errors:
         return _login_page(typed, next_url, errors, 422)
     key = accounts.login_key(typed)
-    if throttle.login_blocked(key):
-        return _login_page(typed, next_url, {"login": BLOCKED}, 429)
+    device = devices.known_device(key)
+    keys = keys_for(key, request.remote_addr, device)
+    wait = login_throttle().wait_seconds(keys)
+    if wait:
+        page, status = _login_page(typed, next_url, {"login": waiting_message(wait)}, 429)
+        return page, status, {"Retry-After": str(wait)}
     account = accounts.authenticate(typed, password)
     if account is None:
-        throttle.record_login_failure(key)
+        _failed(key, keys)
         return _login_page(typed, next_url, {"password": (
             "Số điện thoại (tên đăng nhập) hoặc mật khẩu không đúng. Xin kiểm tra rồi thử lại.")},
             422)
+    if device:
+        login_throttle().forget(keys)
     start_session(account)
-    return redirect(next_url or home_url(account), code=303)
+    response = redirect(next_url or home_url(account), code=303)
+    devices.remember(response, key)
+    return response
 
 
 @bp.post("/dang-xuat")

@@ -13,6 +13,7 @@ from cdso.auth.sessions import home_url, start_session
 from cdso.extensions import db, limiter
 from cdso.formatting import utcnow
 from cdso.services.accounts import registration
+from cdso.services.accounts.registration import RESET_HINT
 from cdso.services.contest.current import current_contest
 from cdso.web.htmx import redirect_to, render
 
@@ -23,6 +24,22 @@ def _register_page(values: dict, errors: dict, picker: dict, *, closed: bool, co
                    status: int = 200):
     return render_template("auth/register.html", values=values, errors=errors, closed=closed,
                            consent=consent, **picker), status
+
+
+TOO_MANY_DUPLICATES = (
+    "Từ mạng của bạn đã có quá nhiều lần đăng ký trùng số điện thoại hoặc CCCD, nên lúc này "
+    "không kiểm tra thêm được. Nếu bạn đã có tài khoản, xin đăng nhập; " + RESET_HINT
+    + " Nếu chưa có, xin thử lại sau một giờ.")
+
+
+def _hide_duplicates(values: dict, errors: dict) -> None:
+    """Over the limit, every registration from the address gets the same answer for the
+    rest of the hour (say nothing about which number is registered); what was typed and
+    the other fields' messages stay."""
+    values.pop("phone_taken", None)
+    if values.pop("cccd_taken", None):
+        errors.pop("cccd", None)
+    errors["phone"] = TOO_MANY_DUPLICATES
 
 
 @bp.route("/dang-ky", methods=["GET", "POST"])
@@ -47,6 +64,12 @@ def register():
     if not consent:
         errors["consent"] = ("Xin đánh dấu vào ô đồng ý sau khi đọc thông báo về dữ liệu cá nhân; "
                              "không có sự đồng ý của bạn, Ban tổ chức không thể ghi nhận đăng ký.")
+    if not throttle.duplicate_answers_left():
+        _hide_duplicates(values, errors)
+        return _register_page(values, errors, forms.unit_picker(values), closed=closed,
+                              consent=consent, status=429)
+    if values.get("phone_taken") or values.get("cccd_taken"):
+        throttle.count_duplicate_answer()
     if errors or closed:
         return _register_page(values, errors, forms.unit_picker(values), closed=closed,
                               consent=consent, status=422)
@@ -55,9 +78,10 @@ def register():
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
+        throttle.count_duplicate_answer()
         values["phone_taken"] = person.phone
         errors["phone"] = ("Số điện thoại hoặc số CCCD này vừa được đăng ký. "
-                           "Xin đăng nhập bằng tài khoản đã có.")
+                           "Xin đăng nhập bằng tài khoản đã có; " + RESET_HINT)
         return _register_page(values, errors, forms.unit_picker(values), closed=closed,
                               consent=consent, status=422)
     start_session(created.account)

@@ -1,8 +1,8 @@
 """Rate limits on the resident-facing forms, through flask-limiter's storage (memory in
 tests, Redis in production, so every app node shares the counts).
 
-Login counts failures only, per account and per address (QUALITY.md: ≤ 10 failures in
-15 minutes): a person who types the right password is never slowed down by the limit."""
+Login failures are throttled apart, with growing delays the owner survives:
+cdso/services/accounts/login_throttle.py."""
 from __future__ import annotations
 
 import logging
@@ -13,13 +13,17 @@ from limits import parse
 
 from cdso.extensions import limiter
 
+from cdso.services.accounts.login_throttle import Throttle
+
 log = logging.getLogger(__name__)
 DEFAULTS = {
-    "RATELIMIT_LOGIN_FAILURES": "10 per 15 minutes",
     # Mobile networks put many phones behind one address: these stop scripts, not people.
     "RATELIMIT_REGISTRATIONS": "200 per hour",
     "RATELIMIT_REGISTRATION_POSTS": "1000 per hour",
     "RATELIMIT_ANSWERS": "120 per minute",
+    # "Already registered" answers per address: enough for families behind one carrier
+    # address, too few to test a list of phone numbers.
+    "RATELIMIT_DUPLICATE_ANSWERS": "30 per hour",
 }
 
 
@@ -51,28 +55,34 @@ def created_something(response) -> bool:
     return response.status_code in (302, 303) or "HX-Redirect" in response.headers
 
 
-def _login_keys(login_key: str) -> list[tuple[str, str]]:
-    return [("login-failures-address", request.remote_addr or "?"),
-            ("login-failures-account", login_key)]
+def login_throttle() -> Throttle:
+    """The app's login counters (Redis when REDIS_URL is set, else this process)."""
+    app = current_app._get_current_object()
+    throttle = app.extensions.get("cdso_login_throttle")
+    if throttle is None:
+        throttle = Throttle(app.config, app.config.get("REDIS_URL", ""))
+        app.extensions["cdso_login_throttle"] = throttle
+    return throttle
 
 
-def login_blocked(login_key: str) -> bool:
+def _duplicates(method: str) -> bool:
     if not limiter.enabled:
-        return False
-    item = parse(setting("RATELIMIT_LOGIN_FAILURES"))
+        return True
+    item = parse(setting("RATELIMIT_DUPLICATE_ANSWERS"))
     try:
-        return any(not limiter.limiter.test(item, *key) for key in _login_keys(login_key))
-    except Exception as error:  # the shared storage (Redis) is down: let people log in
-        log.warning("login limit storage unavailable: %s", error)
-        return False
+        return getattr(limiter.limiter, method)(item, "duplicate-answer",
+                                                request.remote_addr or "?")
+    except Exception as error:  # the shared storage (Redis) is down: answer as before
+        log.warning("rate limit storage unavailable: %s", error)
+        return True
 
 
-def record_login_failure(login_key: str) -> None:
-    if not limiter.enabled:
-        return
-    item = parse(setting("RATELIMIT_LOGIN_FAILURES"))
-    try:
-        for key in _login_keys(login_key):
-            limiter.limiter.hit(item, *key)
-    except Exception as error:  # the shared storage (Redis) is down: not counted meanwhile
-        log.warning("login limit storage unavailable: %s", error)
+def duplicate_answers_left() -> bool:
+    """May this address still be told that a phone or CCCD is already registered? Once
+    it has been told RATELIMIT_DUPLICATE_ANSWERS times, its registrations all get one
+    answer that reveals nothing, until the window passes."""
+    return _duplicates("test")
+
+
+def count_duplicate_answer() -> None:
+    _duplicates("hit")

@@ -2,7 +2,7 @@
 a password after an identity check."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, render_template, request
+from flask import abort, current_app, flash, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +16,7 @@ from cdso.services.accounts import assisted
 from cdso.services.accounts import registration
 from cdso.services.contest.current import current_contest
 from cdso.web.htmx import redirect_to
+from cdso.services.exports.download import download
 
 ACCESS_CHOICES = [("own", "Người dân tự gõ mật khẩu của mình ngay bây giờ"),
                   ("one_time", "Cấp mật khẩu dùng một lần (hiện trên màn hình hoặc in phiếu), "
@@ -103,8 +104,7 @@ def deliver(resident, password: str, output: str):
             site_url=current_app.config.get("PUBLIC_BASE_URL") or request.host_url,
             issued_at=utcnow())
         db.session.commit()
-        return Response(pdf, mimetype="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="phieu-dang-nhap-{resident.id}.pdf"'})
+        return download(pdf, f"phieu-dang-nhap-{resident.id}.pdf")
     db.session.commit()
     return render_template("helper/password_shown.html", resident=resident, password=password,
                            slip=assisted.slip_for(resident, password))

@@ -2,11 +2,12 @@
 creates unit reporters and team members for their unit; reset a password, lock, unlock."""
 from __future__ import annotations
 
-from flask import Response, flash, request
+from flask import flash, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from cdso.extensions import db
+from cdso.formatting import utcnow
 from cdso.models import ROLE_LABELS, Account, Role
 from cdso.models.unit import ORG_KIND_LABELS
 from cdso.office.routes import bp
@@ -14,12 +15,12 @@ from cdso.services.accounts import officials as accounts_admin
 from cdso.services.imports import clerks as clerk_import
 from cdso.services.imports.errors import RowError, TableError
 from cdso.services.units import population
-from cdso.services.accounts import scope
+from cdso.services.accounts import login_alerts, scope
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 from cdso.web.pagination import page_number, paginate
+from cdso.services.exports.download import download
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
 MANAGERS = (Role.ADMIN, Role.CLERK)
 
@@ -38,6 +39,7 @@ def _page(form=None, errors=None, import_errors=None):
     return htmx.render(
         "office/accounts/index.html", "office/accounts/_create_form.html",
         accounts=page.items, listing=page,
+        bursts=login_alerts.burst_counts([a.id for a in page.items], utcnow()),
         unit_filter=unit_filter, roles=roles, units=units,
         role_options=[(r.value, ROLE_LABELS[r]) for r in roles],
         unit_options=[(u.id, u.name) for u in units],
@@ -92,8 +94,7 @@ def clerks_import():
         return _page(import_errors=[RowError(0, "", [
             "Một tên đăng nhập hoặc số điện thoại trong tệp vừa được dùng cho tài khoản khác. "
             "Không tài khoản nào được tạo; xin kiểm tra rồi nhập lại."])])
-    return Response(content, mimetype=XLSX, headers={
-        "Content-Disposition": 'attachment; filename="tai-khoan-can-bo-moi.xlsx"'})
+    return download(content, "tai-khoan-can-bo-moi.xlsx")
 
 
 @bp.post("/tai-khoan/<int:account_id>/dat-lai-mat-khau")

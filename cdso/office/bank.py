@@ -2,9 +2,8 @@
 (a new version once shown), preview as a resident sees it, retire, import, export."""
 from __future__ import annotations
 
-import io
 
-from flask import abort, current_app, flash, render_template, request, send_file
+from flask import abort, current_app, flash, render_template, request
 from flask_login import current_user
 
 from cdso.extensions import db
@@ -19,9 +18,9 @@ from cdso.services.bank import rows as bank_import
 from cdso.services.imports import pipeline
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
+from cdso.services.exports.download import download
 
 admin_only = roles_required(Role.ADMIN)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _question(question_id: int) -> Question:
@@ -175,9 +174,8 @@ def bank_import_confirm():
 
 
 def _download(data: bytes, name: str, kind: str):
-    mimetype = XLSX if kind == "xlsx" else "text/csv; charset=utf-8"
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                     download_name=f"{name}.{kind}", max_age=0)
+    """The bank holds the answer key: never kept by a browser or a proxy."""
+    return download(data, f"{name}.{kind}")
 
 
 @bp.get("/cau-hoi/xuat.<any(csv, xlsx):kind>")

@@ -3,9 +3,8 @@ of a chosen kind, prefilled; editing with a live preview; issuing ("Ban hành");
 DOCX downloads; and the city administrator's editing of the default texts."""
 from __future__ import annotations
 
-import io
 
-from flask import abort, flash, render_template, request, send_file
+from flask import abort, flash, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -23,11 +22,11 @@ from cdso.services.contest.current import current_contest
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 from cdso.web.pagination import page_number, paginate
+from cdso.services.exports.download import download
 
 writers = roles_required(Role.ADMIN, Role.CLERK)
 admin_only = roles_required(Role.ADMIN)
 PAGE_SIZE = 30
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @bp.get("/cong-van", endpoint="documents")
@@ -175,9 +174,8 @@ def document_delete(document_id: int):
     return htmx.redirect_to("office.documents")
 
 
-def _download(document, data: bytes, extension: str, mimetype: str):
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, max_age=0,
-                     download_name=documents.file_name(document, extension))
+def _download(document, data: bytes, extension: str):
+    return download(data, documents.file_name(document, extension))
 
 
 @bp.get("/cong-van/<int:document_id>.pdf")
@@ -185,7 +183,7 @@ def _download(document, data: bytes, extension: str, mimetype: str):
 def document_pdf(document_id: int):
     document = documents.document_or_404(current_user, document_id)
     data = documents.pdf_bytes(documents.doc_of(document, utcnow()))
-    return _download(document, data, "pdf", "application/pdf")
+    return _download(document, data, "pdf")
 
 
 @bp.get("/cong-van/<int:document_id>.docx")
@@ -193,7 +191,7 @@ def document_pdf(document_id: int):
 def document_docx(document_id: int):
     document = documents.document_or_404(current_user, document_id)
     data = docx_export.build_docx(documents.doc_of(document, utcnow()))
-    return _download(document, data, "docx", DOCX)
+    return _download(document, data, "docx")
 
 
 @bp.get("/cong-van/mau")

@@ -11,18 +11,16 @@ from cdso.models import Role
 from cdso.office.routes import bp
 from cdso.services.figures import dashboard
 from cdso.services.exports import files as exports
+from cdso.services.exports.download import download
 from cdso.services.units import population
 from cdso.services.accounts import scope
 from cdso.services.contest.current import current_contest
 from cdso.web.decorators import roles_required
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _download(content: bytes, stem: str, as_of) -> Response:
-    filename = f"{stem}-{to_local(as_of):%Y-%m-%d-%H%M}.xlsx"
-    return Response(content, mimetype=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"'})
+def _download(content: bytes, stem: str, as_of, *, personal: bool) -> Response:
+    return download(content, f"{stem}-{to_local(as_of):%Y-%m-%d-%H%M}.xlsx", personal=personal)
 
 
 def _page(contest, errors=None, status=200):
@@ -65,7 +63,7 @@ def export_figures():
     scope.log_access(current_user, "export.figures", detail={"as_of": as_of.isoformat()},
                      ip=request.remote_addr)
     db.session.commit()
-    return _download(content, stem, as_of)
+    return _download(content, stem, as_of, personal=False)
 
 
 @bp.post("/xuat/thi-sinh.xlsx")
@@ -101,6 +99,6 @@ def export_participants():
                              "full_phone": scope.may_see_full_phone(current_user)},
                      ip=request.remote_addr)
     db.session.commit()
-    return _download(content, "danh-sach-thi-sinh", as_of)
+    return _download(content, "danh-sach-thi-sinh", as_of, personal=True)
 
 

@@ -3,7 +3,7 @@ shared by every import. It polls with htmx every second; without JavaScript the 
 refreshes itself. Someone else's job (another unit) answers 404."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
 from cdso.extensions import db
@@ -13,6 +13,7 @@ from cdso.models import ImportJob, Role
 from cdso.office.routes import bp
 from cdso.services.imports import errors as import_errors
 from cdso.services.imports import pipeline
+from cdso.services.exports.download import download
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 
@@ -87,8 +88,6 @@ def import_job_report(job_id: int):
         return redirect(url_for("office.import_job", job_id=job.id), code=303)
     errors = pipeline.row_errors(job)
     lines = [import_errors.RowError(0, job.filename, [job.message or ""]), *errors]
-    return Response(import_errors.errors_csv(lines), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="bao-cao-nhap-{job.id}.csv"',
-        "Cache-Control": "no-store"})
+    return download(import_errors.errors_csv(lines), f"bao-cao-nhap-{job.id}.csv")
 
 

@@ -3,7 +3,7 @@ enrols members from an XLSX/CSV list: upload, preview, confirm (all or none), th
 the login slips."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
 from cdso.extensions import db
@@ -17,8 +17,8 @@ from cdso.services.accounts.assisted import render_slips_pdf
 from cdso.services.contest.current import current_contest
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
+from cdso.services.exports.download import download
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROLES = (Role.CLERK, Role.REPORTER)
 PREVIEW_ROWS = 30
 
@@ -55,11 +55,10 @@ def members_import_template(fmt: str):
     if fmt == "xlsx":
         data = tabular.template_xlsx(enrolment.COLUMNS, "Mẫu danh sách đăng ký dự thi",
                                      enrolment.EXAMPLES)
-        return Response(data, mimetype=XLSX, headers={
-            "Content-Disposition": 'attachment; filename="mau-danh-sach-dang-ky.xlsx"'})
+        return download(data, "mau-danh-sach-dang-ky.xlsx", personal=False)
     if fmt == "csv":
-        return Response(tabular.template_csv(enrolment.COLUMNS), mimetype="text/csv", headers={
-            "Content-Disposition": 'attachment; filename="mau-danh-sach-dang-ky.csv"'})
+        return download(tabular.template_csv(enrolment.COLUMNS), "mau-danh-sach-dang-ky.csv",
+                        personal=False)
     abort(404)
 
 
@@ -133,5 +132,4 @@ def members_import_slips(batch_id: int, part: int):
                            site_url=current_app.config.get("PUBLIC_BASE_URL") or request.host_url,
                            issued_at=utcnow())
     db.session.commit()  # the new passwords count only once their slips exist
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="phieu-dang-nhap-{batch.id}-{part}.pdf"'})
+    return download(pdf, f"phieu-dang-nhap-{batch.id}-{part}.pdf")

@@ -1,7 +1,7 @@
 """Dân số trưởng thành: typed per unit, or imported from the XLSX template."""
 from __future__ import annotations
 
-from flask import Response, flash, request
+from flask import flash, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -12,8 +12,8 @@ from cdso.services.imports.errors import RowError, TableError
 from cdso.services.units import population
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
+from cdso.services.exports.download import download
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _page(typed=None, errors=None, import_errors=None):
@@ -74,5 +74,5 @@ def population_import():
 @bp.get("/dan-so/mau.xlsx")
 @roles_required(Role.ADMIN, Role.CLERK)
 def population_template():
-    return Response(population.template_workbook(current_user), mimetype=XLSX, headers={
-        "Content-Disposition": 'attachment; filename="mau-dan-so-truong-thanh.xlsx"'})
+    return download(population.template_workbook(current_user), "mau-dan-so-truong-thanh.xlsx",
+                    personal=False)

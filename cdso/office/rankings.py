@@ -3,7 +3,7 @@ contest's ranking, reviews it (with the criterion that decided each place), publ
 and exports the winners. Recomputing a published ranking needs a reason and is logged."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, render_template, request
+from flask import abort, flash, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,8 +18,8 @@ from cdso.services.contest.current import current_contest
 from cdso.services.documents.pdf import render_pdf
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
+from cdso.services.exports.download import download
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ADMIN = Role.ADMIN
 
 
@@ -150,8 +150,7 @@ def ranking_winners_xlsx(run_id: int):
     content = winners.workbook(run, run_contest(run))
     _log_export(run, "xlsx")
     db.session.commit()
-    return Response(content, mimetype=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="danh-sach-dat-giai-{run.id}.xlsx"'})
+    return download(content, f"danh-sach-dat-giai-{run.id}.xlsx")
 
 
 @bp.get("/xep-hang/<int:run_id>/thong-bao-dat-giai.pdf")
@@ -162,9 +161,7 @@ def ranking_winners_pdf(run_id: int):
     content = render_pdf(render_template("pdf/dispatch.html", doc=doc))
     _log_export(run, "pdf")
     db.session.commit()
-    return Response(content, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="thong-bao-dat-giai-{run.id}.pdf"',
-        "Cache-Control": "private, no-store"})
+    return download(content, f"thong-bao-dat-giai-{run.id}.pdf", inline=True)
 
 
 @bp.get("/xep-hang/to-chuc")

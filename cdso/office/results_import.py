@@ -3,7 +3,7 @@ results of paper sessions or of another platform, marked with their source: uplo
 row-by-row report, confirm (all or nothing; rows imported before are skipped)."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, request
+from flask import abort, current_app, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -17,8 +17,8 @@ from cdso.services.imports import pipeline, tabular
 from cdso.services.contest.current import current_contest
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
+from cdso.services.exports.download import download
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROLES = (Role.CLERK, Role.ADMIN)
 MAX_SOURCE = 200
 
@@ -92,12 +92,10 @@ def results_import_template(fmt: str):
     if fmt == "xlsx":
         data = tabular.template_xlsx(results_import.COLUMNS, "Mẫu nhập kết quả thi",
                                      results_import.EXAMPLES)
-        return Response(data, mimetype=XLSX, headers={
-            "Content-Disposition": 'attachment; filename="mau-nhap-ket-qua.xlsx"'})
+        return download(data, "mau-nhap-ket-qua.xlsx", personal=False)
     if fmt == "csv":
-        return Response(tabular.template_csv(results_import.COLUMNS), mimetype="text/csv",
-                        headers={"Content-Disposition":
-                                 'attachment; filename="mau-nhap-ket-qua.csv"'})
+        return download(tabular.template_csv(results_import.COLUMNS), "mau-nhap-ket-qua.csv",
+                        personal=False)
     abort(404)
 
 

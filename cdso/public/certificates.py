@@ -2,7 +2,7 @@
 covers the participant, downloads the PDF."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -14,6 +14,7 @@ from cdso.services.contest import certificates
 from cdso.services.accounts import scope
 from cdso.web.errors import render_error
 from cdso.web.htmx import render
+from cdso.services.exports.download import download
 
 # Guessing is hopeless (≈ 2^59 codes), and the limit keeps it so: per address, for the
 # form and the direct links together.
@@ -91,6 +92,4 @@ def certificate_pdf(attempt_id: int):
                          detail={"code": certificate.code, "account_id": attempt.account_id})
     db.session.commit()
     filename = f"chung-nhan-{certificates.display_code(certificate.code)}.pdf"
-    return Response(content, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{filename}"',
-        "Cache-Control": "private, no-store"})
+    return download(content, filename, inline=True)

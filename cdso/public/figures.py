@@ -15,6 +15,7 @@ from cdso.services.contest import public_ranking
 from cdso.services.contest.current import current_contest
 from cdso.services.documents.svg_map import BANDS, UnitPoint, render_unit_map
 from cdso.web import htmx
+from cdso.services.exports.download import download
 
 OPEN_DATA_MAX_AGE = 300  # the city's map platform may cache for 5 minutes
 
@@ -70,9 +71,8 @@ def coverage_band(coverage: float | None) -> tuple[str, str]:
     return f"band-{index}", BANDS[index][2]
 
 
-def _open_data(body: str, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+def _open_data(body: str, filename: str) -> Response:
+    response = download(body, filename, personal=False, inline=True)
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.cache_control.public = True
     response.cache_control.max_age = OPEN_DATA_MAX_AGE
@@ -91,7 +91,7 @@ def _open_rows():
 def open_data_geojson():
     rows, as_of = _open_rows()
     body = json.dumps(exports.units_geojson(rows, as_of), ensure_ascii=False)
-    response = _open_data(body, "application/geo+json", "don-vi.geojson")
+    response = _open_data(body, "don-vi.geojson")
     response.last_modified = to_local(as_of)
     return response
 
@@ -99,6 +99,6 @@ def open_data_geojson():
 @bp.get("/du-lieu/don-vi.csv")
 def open_data_csv():
     rows, as_of = _open_rows()
-    response = _open_data(exports.units_csv(rows, as_of), "text/csv", "don-vi.csv")
+    response = _open_data(exports.units_csv(rows, as_of), "don-vi.csv")
     response.last_modified = to_local(as_of)
     return response

@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from cdso.office.menu import office_menu, role_label
     app.jinja_env.globals["office_menu"] = office_menu
     app.jinja_env.globals["role_label"] = role_label
+    app.jinja_env.globals["login_bursts"] = _login_bursts
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -28,3 +29,17 @@ def init_app(app: Flask) -> None:
     def _contest():
         # Looked up when a template first reads it: a partial (an answer step) needs no query.
         return {"contest": LocalProxy(_current_contest)}
+
+
+# The office pages that show an official the failed-login bursts on their own account.
+LOGIN_BURST_PAGES = {"office.dashboard", "helper.home", "office.home", "office.accounts"}
+
+
+def _login_bursts(account) -> list:
+    from flask import request
+
+    from cdso.formatting import utcnow
+    from cdso.services.accounts.login_alerts import recent_bursts
+    if request.endpoint not in LOGIN_BURST_PAGES or not account.is_authenticated:
+        return []
+    return recent_bursts(account, utcnow())

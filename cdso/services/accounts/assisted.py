@@ -198,7 +198,8 @@ def check_reset(resident: Account, typed: ResetRequest) -> dict[str, str]:
         errors["reason"] = "Lý do dài quá 500 ký tự."
     if typed.new_password or typed.new_password2:
         try:
-            clean_password(typed.new_password)
+            clean_password(typed.new_password, phone=resident.phone, cccd=resident.cccd,
+                           birth_date=resident.birth_date)
             if typed.new_password != typed.new_password2:
                 errors["new_password2"] = "Hai lần nhập mật khẩu không giống nhau."
         except Invalid as problem:

@@ -2,7 +2,6 @@
 their own data (Decree 13/2023/NĐ-CP: a person can see and export their own data)."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -15,6 +14,7 @@ from cdso.formatting import date_short, datetime_short
 from cdso.models import GROUP_LABELS, Account, Attempt, AuditLog, Contest, Group, Registration
 from cdso.services.accounts import registration as rules
 from cdso.services.accounts.registration import Invalid
+from cdso.services.exports import guard
 
 GENDER_LABELS = {"nam": "Nam", "nu": "Nữ", "khac": "Khác"}
 # Checked when no account matches, so a wrong phone takes as long as a wrong password.
@@ -53,7 +53,8 @@ def change_password(account: Account, current: str, new: str, confirm: str) -> d
     elif not account.check_password(current):
         errors["current_password"] = "Mật khẩu hiện tại không đúng."
     try:
-        rules.clean_password(new)
+        rules.clean_password(new, official=account.is_official, phone=account.phone,
+                             cccd=account.cccd, birth_date=account.birth_date)
     except Invalid as problem:
         errors["new_password"] = str(problem)
     if "new_password" not in errors:
@@ -127,7 +128,7 @@ def own_data_csv(account: Account) -> str:
     """The same data as rows of (section, item, value), with a BOM so Excel reads UTF-8."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = guard.csv_writer(out)
     writer.writerow(["Phần", "Mục", "Giá trị"])
     for section, content in own_data(account).items():
         rows = content if isinstance(content, list) else [content]

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.models import Account, Contest, Group, Registration, Role
+from cdso.services.accounts import passwords
 from cdso.services.figures import stats
 
 CONSENT_VERSION = "2025-10"
@@ -20,6 +21,10 @@ CONSENT_VERSION = "2025-10"
 MOBILE = re.compile(r"^0(3[2-9]|5[25689]|7[06-9]|8[1-9]|9[0-9])\d{7}$")
 CCCD = re.compile(r"^0\d{11}$")
 NAME = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
+
+
+RESET_HINT = ("quên mật khẩu thì nhờ Tổ công nghệ số cộng đồng nơi bạn ở đặt lại "
+              "(mang theo giấy tờ tuỳ thân).")
 
 
 class Invalid(ValueError):
@@ -100,14 +105,14 @@ def clean_gender(raw: str) -> str:
     return raw
 
 
-def clean_password(raw: str) -> str:
-    if not raw or len(raw) < 8:
-        raise Invalid("Mật khẩu cần ít nhất 8 ký tự.")
-    if len(raw) > 128:
-        raise Invalid("Mật khẩu dài quá 128 ký tự.")
-    if raw.isdigit() and len(set(raw)) <= 2:
-        raise Invalid("Mật khẩu quá dễ đoán. Xin chọn mật khẩu khác.")
-    return raw
+def clean_password(raw: str, *, official: bool = False, phone: str | None = None,
+                   cccd: str | None = None, birth_date: dt.date | None = None) -> str:
+    """The rules are in services.accounts.passwords (NIST SP 800-63B)."""
+    try:
+        return passwords.check(raw, official=official, phone=phone, cccd=cccd,
+                               birth_date=birth_date)
+    except passwords.WeakPassword as problem:
+        raise Invalid(str(problem)) from None
 
 
 @dataclass
@@ -126,9 +131,10 @@ class NewParticipant:
 def duplicate_message(phone: str, cccd: str | None) -> str | None:
     """Why this person may not register again, or None."""
     if db.session.scalar(select(Account.id).where(Account.phone == phone)):
-        return "Số điện thoại này đã đăng ký. Xin đăng nhập bằng số điện thoại và mật khẩu."
+        return ("Số điện thoại này đã đăng ký. Xin đăng nhập bằng số điện thoại này; nếu "
+                f"quên mật khẩu, {RESET_HINT}")
     if cccd and db.session.scalar(select(Account.id).where(Account.cccd == cccd)):
-        return "Số CCCD này đã được dùng để đăng ký. Xin đăng nhập bằng tài khoản đã có."
+        return f"Số CCCD này đã được dùng để đăng ký. Xin đăng nhập bằng tài khoản đã có; {RESET_HINT}"
     return None
 
 

@@ -11,6 +11,7 @@ from cdso.services.bank.rows import (HEADERS, LETTERS, ImportReport, import_ques
                                        parse_rows)
 from cdso.services.imports import tabular
 from cdso.services.units.catalogue import plain_key
+from cdso.services.exports import guard
 
 
 # A file that cannot be read as a question table; the message is for the person.
@@ -104,10 +105,9 @@ def export_rows(questions: list[Question]) -> list[list[str]]:
 
 def to_csv(rows: list[list[str]]) -> bytes:
     """UTF-8 with a byte-order mark, so that Excel opens the Vietnamese text correctly."""
-    import csv
     import io
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
+    writer = guard.csv_writer(buffer)
     writer.writerow(HEADERS)
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8-sig")
@@ -138,9 +138,9 @@ def to_xlsx(rows: list[list[str]], topic_names: list[str] | None = None) -> byte
     book = Workbook()
     sheet = book.active
     sheet.title = "Câu hỏi"
-    sheet.append(HEADERS)
+    guard.append(sheet, HEADERS)
     for row in rows:
-        sheet.append(row)
+        guard.append(sheet, row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     widths = [28, 60] + [30] * len(LETTERS) + [12, 60, 10, 24]
@@ -150,14 +150,14 @@ def to_xlsx(rows: list[list[str]], topic_names: list[str] | None = None) -> byte
     if topic_names is not None:
         guide = book.create_sheet("Hướng dẫn")
         guide.column_dimensions["A"].width = 100
-        guide.append(["Cách điền tệp nhập câu hỏi"])
+        guard.append(guide, ["Cách điền tệp nhập câu hỏi"])
         guide["A1"].font = Font(bold=True)
         for line in GUIDE:
-            guide.append([line])
-        guide.append([])
-        guide.append(["Các chủ đề hiện có:"])
+            guard.append(guide, [line])
+        guard.append(guide, [])
+        guard.append(guide, ["Các chủ đề hiện có:"])
         for name in topic_names:
-            guide.append([name])
+            guard.append(guide, [name])
         for row in guide.iter_rows():
             row[0].alignment = Alignment(wrap_text=True)
     buffer = io.BytesIO()

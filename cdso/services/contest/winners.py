@@ -17,6 +17,7 @@ from cdso.models import Account, Contest, RankingEntry, RankingRun, Unit
 from cdso.models.contest import PREDICTION_RULES
 from cdso.services.accounts.masking import mask_name
 from cdso.services.contest.ranking import KIND_LABELS, run_title
+from cdso.services.exports import guard
 
 
 @dataclass
@@ -82,12 +83,12 @@ def workbook(run: RankingRun, contest: Contest) -> bytes:
     sheet = book.active
     sheet.title = "Danh sách đạt giải"
     columns = _columns(run)
-    sheet.append([f"Danh sách đạt giải — {run_title(run)} — Cuộc thi “{contest.name}”"])
+    guard.append(sheet, [f"Danh sách đạt giải — {run_title(run)} — Cuộc thi “{contest.name}”"])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([_moment_line(run) + _truth_line(run, contest, prefix="; ")])
+    guard.append(sheet, [_moment_line(run) + _truth_line(run, contest, prefix="; ")])
     sheet["A2"].font = Font(italic=True)
-    sheet.append([])
-    sheet.append([header for header, _ in columns])
+    guard.append(sheet, [])
+    guard.append(sheet, [header for header, _ in columns])
     for index, (_, width) in enumerate(columns, start=1):
         cell = sheet.cell(row=4, column=index)
         cell.font = Font(bold=True)
@@ -97,7 +98,7 @@ def workbook(run: RankingRun, contest: Contest) -> bytes:
     sheet.freeze_panes = "A5"
     for row in rows(run, winners_only=True):
         if run.kind == "individual":
-            sheet.append([row.place, row.prize, row.full_name, row.birth_date, row.phone,
+            guard.append(sheet, [row.place, row.prize, row.full_name, row.birth_date, row.phone,
                           row.unit_name, row.score, row.prediction_gap, row.duration_seconds,
                           to_local(row.finished_at).replace(tzinfo=None)
                           if row.finished_at else None, row.decided_by])
@@ -105,7 +106,7 @@ def workbook(run: RankingRun, contest: Contest) -> bytes:
             sheet.cell(row=sheet.max_row, column=8).number_format = "#,##0"
             sheet.cell(row=sheet.max_row, column=10).number_format = "dd/mm/yyyy hh:mm:ss"
         else:
-            sheet.append([row.place, row.prize, row.unit_name, row.finished_count,
+            guard.append(sheet, [row.place, row.prize, row.unit_name, row.finished_count,
                           row.coverage, row.decided_by])
             sheet.cell(row=sheet.max_row, column=4).number_format = "#,##0"
             sheet.cell(row=sheet.max_row, column=5).number_format = "0.0%"

@@ -2,14 +2,12 @@
 headers, number formats, a title row stating the moment), GeoJSON and CSV open data."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
@@ -21,6 +19,7 @@ from cdso.models import GROUP_LABELS, Account, Attempt, AttemptStatus, Contest, 
 from cdso.services.accounts import scope
 from cdso.services.contest import counting
 from cdso.services.figures.stats import Figures
+from cdso.services.exports import guard
 
 INTEGER = "#,##0"
 PERCENT = "0.0%"
@@ -55,10 +54,7 @@ def _sheet(title: str, as_of: dt.datetime, columns: list[Column], sheet_name: st
     sheet.freeze_panes = "A5"
 
     def styled(value, **style):
-        cell = WriteOnlyCell(sheet, value=value)
-        for key, item in style.items():
-            setattr(cell, key, item)
-        return cell
+        return guard.cell(sheet, value, **style)
 
     sheet.append([styled(title, font=Font(bold=True, size=13))])
     sheet.append([styled(as_of_line(as_of), font=Font(italic=True))])
@@ -215,7 +211,7 @@ def units_geojson(rows, as_of: dt.datetime) -> dict:
 
 def units_csv(rows, as_of: dt.datetime) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=OPEN_DATA_FIELDS, lineterminator="\n")
+    writer = guard.csv_dict_writer(out, OPEN_DATA_FIELDS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
         record = _open_record(row, as_of)

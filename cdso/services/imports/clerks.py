@@ -19,6 +19,7 @@ from cdso.services.units import catalogue as units
 from cdso.services.accounts.officials import (Invalid, NewOfficial, clean_login,
                                           clean_optional_phone, create_official)
 from cdso.services.units.catalogue import tone_key
+from cdso.services.exports import guard
 
 CLERK_HEADERS = ("Họ và tên", "Tên đăng nhập", "Xã, phường, đặc khu", "Điện thoại")
 
@@ -103,14 +104,14 @@ def credentials_workbook(created: list[tuple[Account, str]]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Tài khoản"
-    sheet.append(["Tài khoản cán bộ vừa tạo — mật khẩu tạm thời, phải đổi khi đăng nhập "
+    guard.append(sheet, ["Tài khoản cán bộ vừa tạo — mật khẩu tạm thời, phải đổi khi đăng nhập "
                   "lần đầu. Trao tận tay từng người, rồi xoá tệp này."])
     sheet["A1"].font = Font(bold=True)
-    sheet.append(["Họ và tên", "Tên đăng nhập", "Mật khẩu tạm thời", "Xã, phường, đặc khu"])
+    guard.append(sheet, ["Họ và tên", "Tên đăng nhập", "Mật khẩu tạm thời", "Xã, phường, đặc khu"])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for account, password in created:
-        sheet.append([account.full_name, account.login, password,
+        guard.append(sheet, [account.full_name, account.login, password,
                       account.unit.name if account.unit else ""])
     for column, width in zip("ABCD", (28, 22, 20, 30), strict=True):
         sheet.column_dimensions[column].width = width

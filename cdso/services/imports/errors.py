@@ -31,14 +31,12 @@ class RowError:
 
 def errors_csv(errors: list[RowError]) -> bytes:
     """The row-by-row report as a CSV to download (UTF-8 with a BOM for Excel)."""
-    import csv
     import io
+
+    from cdso.services.exports import guard  # people's text written as text, never a formula
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = guard.csv_writer(out)
     writer.writerow(["Dòng", "Người / nội dung", "Lỗi"])
     for error in errors:
-        label = error.label
-        if label[:1] in ("=", "+", "-", "@", "\t", "\r"):
-            label = "'" + label  # written as text, never as a formula
-        writer.writerow([error.row, label, " ".join(error.messages)])
+        writer.writerow([error.row, error.label, " ".join(error.messages)])
     return out.getvalue().encode("utf-8-sig")

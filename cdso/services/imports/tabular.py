@@ -23,6 +23,7 @@ from cdso.services.accounts.registration import Invalid
 from cdso.services.imports import guard
 from cdso.services.imports.errors import RowError, TableError  # noqa: F401 (re-exported)
 from cdso.services.units.catalogue import plain_key
+from cdso.services.exports import guard as formula_guard
 
 
 
@@ -74,7 +75,8 @@ def _csv_rows(data: bytes, limit: guard.Limits) -> list[list[str]]:
     try:
         for values in csv.reader(io.StringIO(text), delimiter=delimiter):
             budget.row(len(values))
-            rows.append([cell_text(v) for v in values])
+            # a guarded export (a leading apostrophe) comes back as typed
+            rows.append([cell_text(formula_guard.csv_unguard(v)) for v in values])
     except csv.Error:
         raise TableError("Không đọc được tệp CSV này (có ô quá dài hoặc dấu ngoặc kép không "
                          "khớp). Xin lưu lại từ Excel dưới dạng CSV UTF-8.") from None
@@ -169,7 +171,7 @@ def template_xlsx(columns: list[Column], title: str, examples: list[list[str]]) 
     book = Workbook()
     sheet = book.active
     sheet.title = "Danh sách"
-    sheet.append([c.header + (" *" if c.required else "") for c in columns])
+    formula_guard.append(sheet, [c.header + (" *" if c.required else "") for c in columns])
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True)
@@ -178,19 +180,19 @@ def template_xlsx(columns: list[Column], title: str, examples: list[list[str]]) 
         dimension.number_format = "@"  # the column's style: what people type stays text
     sheet.freeze_panes = "A2"
     guide = book.create_sheet("Hướng dẫn")
-    guide.append([title])
+    formula_guard.append(guide, [title])
     guide["A1"].font = Font(bold=True)
-    guide.append(["Điền mỗi người một dòng ở trang «Danh sách», giữ nguyên dòng tiêu đề. "
+    formula_guard.append(guide, ["Điền mỗi người một dòng ở trang «Danh sách», giữ nguyên dòng tiêu đề. "
                   "Cột có dấu * là bắt buộc."])
-    guide.append([])
-    guide.append(["Cột", "Cách điền"])
+    formula_guard.append(guide, [])
+    formula_guard.append(guide, ["Cột", "Cách điền"])
     for column in columns:
-        guide.append([column.header, column.hint])
-    guide.append([])
-    guide.append(["Ví dụ (không nhập từ trang này):"])
-    guide.append([c.header for c in columns])
+        formula_guard.append(guide, [column.header, column.hint])
+    formula_guard.append(guide, [])
+    formula_guard.append(guide, ["Ví dụ (không nhập từ trang này):"])
+    formula_guard.append(guide, [c.header for c in columns])
     for example in examples:
-        guide.append(example)
+        formula_guard.append(guide, example)
     guide.column_dimensions["A"].width = 28
     guide.column_dimensions["B"].width = 90
     out = io.BytesIO()
@@ -201,7 +203,7 @@ def template_xlsx(columns: list[Column], title: str, examples: list[list[str]]) 
 def template_csv(columns: list[Column]) -> bytes:
     """The header line, UTF-8 with a BOM so that Excel shows the diacritics."""
     out = io.StringIO()
-    csv.writer(out).writerow([c.header for c in columns])
+    formula_guard.csv_writer(out).writerow([c.header for c in columns])
     return out.getvalue().encode("utf-8-sig")
 
 

@@ -17,6 +17,7 @@ from cdso.services.accounts import scope
 from cdso.services.imports import tabular
 from cdso.services.imports.errors import RowError, TableError
 from cdso.services.units import catalogue as units
+from cdso.services.exports import guard
 
 MAX_POPULATION = 1_000_000
 # A unit's plausible adult population from its area; ten times it is absurd. Hải Phòng's
@@ -204,15 +205,15 @@ def template_workbook(account: Account) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Dân số"
-    sheet.append(["Dân số trưởng thành (từ 18 tuổi) theo xã, phường, đặc khu — điền cột C, "
+    guard.append(sheet, ["Dân số trưởng thành (từ 18 tuổi) theo xã, phường, đặc khu — điền cột C, "
                   "để trống nếu chưa rõ"])
     sheet["A1"].font = Font(bold=True)
-    sheet.append([HEADER_CODE, HEADER_NAME, HEADER_POPULATION])
+    guard.append(sheet, [HEADER_CODE, HEADER_NAME, HEADER_POPULATION])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE5EE")
     for unit in visible_units(account):
-        sheet.append([unit.code, unit.name, unit.adult_population])
+        guard.append(sheet, [unit.code, unit.name, unit.adult_population])
         sheet.cell(sheet.max_row, 3).number_format = "#,##0"
     for column, width in zip("ABC", (12, 32, 22), strict=True):
         sheet.column_dimensions[column].width = width
