@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from cdso.extensions import db
-from cdso.formatting import utcnow
+from cdso.formatting import by_name, utcnow
 from cdso.models import Role, Unit
 from cdso.models.document import DOCUMENT_KINDS
 from cdso.office.routes import bp
@@ -48,7 +48,8 @@ def documents_list():
 def _new_page(kind: str = "", unit_id: str = "", errors: dict | None = None):
     units = []
     if current_user.role == Role.ADMIN.value:
-        units = [(u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
+        units = by_name(db.session.execute(select(Unit.id, Unit.name).order_by(Unit.id)),
+                        lambda u: u.name)
     return render_template("office/documents/new.html", kinds=documents.kinds_for(current_user),
                            kind=kind, unit_id=unit_id, units=units, errors=errors or {},
                            contest=current_contest())

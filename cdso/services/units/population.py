@@ -11,7 +11,7 @@ from openpyxl.styles import Font, PatternFill
 from sqlalchemy import select
 
 from cdso.extensions import db
-from cdso.formatting import number, utcnow
+from cdso.formatting import number, sort_key, utcnow
 from cdso.models import Account, Unit
 from cdso.services.accounts import scope
 from cdso.services.units import catalogue as units
@@ -68,7 +68,7 @@ def visible_units(account: Account) -> list[Unit]:
     if ids is not None:
         query = query.where(Unit.id.in_(ids or {-1}))
     units_list = list(db.session.scalars(query))
-    units_list.sort(key=lambda u: (units.plain_key(u.short_name), u.name))
+    units_list.sort(key=lambda u: (sort_key(u.short_name), sort_key(u.name)))
     return units_list
 
 
