@@ -96,7 +96,7 @@ def apply(account: Account, values: dict[int, int | None], how: str) -> int:
         unit = db.session.get(Unit, unit_id)
         if unit.adult_population != value:
             changed[unit.code] = [unit.adult_population, value]
-            unit.adult_population = value
+            unit.adult_population, unit.population_is_demo = value, False
             unit.population_updated_at = now
     if changed:
         scope.log_access(account, "population.update", target_type="unit",
