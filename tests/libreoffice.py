@@ -13,16 +13,24 @@ import pytest
 SOFFICE = shutil.which("soffice") or "/usr/lib/libreoffice/program/soffice"
 
 
-def to_pdf(data: bytes, suffix: str) -> bytes:
-    """The PDF LibreOffice prints from a .docx or .xlsx file's bytes."""
+def to_pdfs(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The PDFs LibreOffice prints from files' bytes, by name ("units.xlsx" -> PDF bytes):
+    one LibreOffice start for them all."""
     if not Path(SOFFICE).exists():
         pytest.skip("LibreOffice (soffice) not installed")
     with tempfile.TemporaryDirectory(prefix="cdso-lo-") as work:
         folder = Path(work)
-        source = folder / f"file.{suffix}"
-        source.write_bytes(data)
+        for name, data in files.items():
+            (folder / name).write_bytes(data)
         profile = (folder / "profile").as_uri()
         subprocess.run([SOFFICE, f"-env:UserInstallation={profile}", "--headless",
                         "--norestore", "--convert-to", "pdf", "--outdir", str(folder / "out"),
-                        str(source)], check=True, capture_output=True, timeout=240)
-        return (folder / "out" / "file.pdf").read_bytes()
+                        *(str(folder / name) for name in files)],
+                       check=True, capture_output=True, timeout=600)
+        return {name: (folder / "out" / name).with_suffix(".pdf").read_bytes()
+                for name in files}
+
+
+def to_pdf(data: bytes, suffix: str) -> bytes:
+    """The PDF LibreOffice prints from a .docx or .xlsx file's bytes."""
+    return to_pdfs({f"file.{suffix}": data})[f"file.{suffix}"]

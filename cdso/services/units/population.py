@@ -14,6 +14,7 @@ from cdso.extensions import db
 from cdso.formatting import number, sort_key, utcnow
 from cdso.models import Account, Unit
 from cdso.services.accounts import scope
+from cdso.services.exports import print_setup
 from cdso.services.units import catalogue as units
 
 MAX_POPULATION = 1_000_000
@@ -213,8 +214,7 @@ def template_workbook(account: Account) -> bytes:
     for unit in visible_units(account):
         sheet.append([unit.code, unit.name, unit.adult_population])
         sheet.cell(sheet.max_row, 3).number_format = "#,##0"
-    for column, width in zip("ABC", (12, 32, 22), strict=True):
-        sheet.column_dimensions[column].width = width
+    print_setup.fit_sheet(sheet, header_rows=(2, 2), title_rows=(1,), minimum=(12, 28, 22))
     sheet.freeze_panes = "A3"
     out = io.BytesIO()
     workbook.save(out)
