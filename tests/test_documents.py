@@ -97,6 +97,11 @@ def complete(document: Document, **changes) -> dict:
     return {name: document_fields.clean(value) for name, value in fields.items()}
 
 
+def blanks_of(document: Document, fields: dict, moment: str = MOMENT) -> list[str]:
+    """The keys of the blanks issuing asks to confirm (what the person ticks)."""
+    return [blank.key for blank in documents.preview_doc(document, fields, moment, NOW)[1]]
+
+
 def body_text(doc: dict) -> str:
     return "\n".join(part["text"] for part in doc["body"])
 
@@ -275,9 +280,12 @@ def test_issue_freezes_figures_and_refuses_what_is_incomplete(october, clock):
     assert document.status == "draft" and document.figures is None
     assert db.session.scalar(select(func.count(AuditLog.id))) == 0
 
-    assert documents.issue_document(document, complete(document), MOMENT, clerk, NOW) == {}
+    fields = complete(document)
+    assert documents.issue_document(document, fields, MOMENT, clerk, NOW,
+                                    blanks_ok=blanks_of(document, fields)) == {}
     db.session.commit()
     assert document.status == "issued" and len(document.pdf_sha256) == 64
+    assert [blank["field"] for blank in document.blanks][:2] == ["number", "date"]
     assert document.as_of == dt.datetime(2025, 10, 22, 8) and document.issued_by_id == clerk.id
     log = db.session.scalar(select(AuditLog).where(AuditLog.action == "document.issue"))
     assert log.actor_id == clerk.id and log.detail["pdf_sha256"] == document.pdf_sha256
@@ -296,3 +304,47 @@ def test_issue_freezes_figures_and_refuses_what_is_incomplete(october, clock):
         documents.save_draft(document, complete(document), MOMENT, clerk, NOW)
     with pytest.raises(documents.Refusal, match="đã ban hành"):
         documents.issue_document(document, complete(document), MOMENT, clerk, NOW)
+
+
+def test_issuing_asks_to_confirm_each_unfilled_field_and_records_the_choice(october):
+    """The clerk has no phone on file: the template's contact line prints dots."""
+    clerk = clerk_of()
+    document = documents.new_document(clerk, october, "unit_urge", "", NOW)
+    db.session.commit()
+    fields = complete(document)
+    refused = documents.issue_document(document, fields, MOMENT, clerk, NOW)
+    assert refused == {"blanks": "Còn 3 chỗ để trống chưa được xác nhận. Xin điền vào, hoặc "
+                                 "đánh dấu từng chỗ cố ý để trống (sẽ điền tay sau khi in) "
+                                 "rồi bấm Ban hành lần nữa."}
+    _doc, blanks, _problems = documents.preview_doc(document, fields, MOMENT, NOW)
+    assert [(b.field, b.label) for b in blanks] == [
+        ("number", "Số văn bản để trống, văn thư điền tay khi vào sổ"),
+        ("date", "Ngày ban hành để trống, điền tay khi ký"), ("body", "Nội dung")]
+    assert blanks[1].shown == "Gia Viên, ngày       tháng 10 năm 2025"
+    assert blanks[2].shown.startswith("3. Đầu mối tiếp nhận") and \
+        blanks[2].shown.endswith(f"đồng chí {clerk.full_name}, điện thoại: …….")
+    hand_written = [b.key for b in blanks[:2]]
+    assert "blanks" in documents.issue_document(document, fields, MOMENT, clerk, NOW,
+                                                blanks_ok=hand_written)
+    other_dots = complete(document, body=fields["body"].replace("……", "......"))
+    assert "blanks" in documents.issue_document(  # dots confirmed, but not these ones
+        document, other_dots, MOMENT, clerk, NOW, blanks_ok=[b.key for b in blanks])
+    db.session.rollback()
+    assert document.status == "draft" and document.blanks is None
+    assert db.session.scalar(select(func.count(AuditLog.id))) == 0
+
+    assert documents.issue_document(document, fields, MOMENT, clerk, NOW,
+                                    blanks_ok=[b.key for b in blanks]) == {}
+    db.session.commit()
+    assert document.status == "issued"
+    assert document.blanks == [b.as_record() for b in blanks]
+    log = db.session.scalar(select(AuditLog).where(AuditLog.action == "document.issue"))
+    assert log.detail["blanks"] == [b.key for b in blanks]
+
+    filled = documents.new_document(clerk, october, "unit_urge", "", NOW)
+    db.session.commit()
+    every = complete(filled, number="12", date="22/10/2025",
+                     body=fields["body"].replace("……", "0225 3841 234"))
+    assert documents.preview_doc(filled, every, MOMENT, NOW)[1] == []
+    assert documents.issue_document(filled, every, MOMENT, clerk, NOW) == {}
+    assert filled.blanks == []

@@ -27,8 +27,9 @@ from cdso.services.documents import lifecycle as documents
 from cdso.services.documents import docx as docx_export
 from cdso.services.documents.pdf import STATIC_DIR, render_pdf
 from tests import factories
-from tests.test_documents import (BOTTOM_TEXT, MOMENT, NOW, TOP_TEXT, UTC, admin, clerk_of,
-                                  clock, complete, fast_passwords, october, seed_city_figures)
+from tests.test_documents import (BOTTOM_TEXT, MOMENT, NOW, TOP_TEXT, UTC, admin, blanks_of,
+                                  clerk_of, clock, complete, fast_passwords, october,
+                                  seed_city_figures)
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 MM = 72 / 25.4
@@ -99,8 +100,9 @@ def test_city_report_pdf_figures_order_appendix_and_geometry(october, monkeypatc
     rendered = []
     monkeypatch.setattr(documents, "pdf_bytes", lambda doc: rendered.append(
         render(doc)) or rendered[-1])
-    assert documents.issue_document(document, complete(document, signer="Vũ Đại Thắng"),
-                                    MOMENT, city, NOW) == {}
+    fields = complete(document, signer="Vũ Đại Thắng")
+    assert documents.issue_document(document, fields, MOMENT, city, NOW,
+                                    blanks_ok=blanks_of(document, fields)) == {}
     db.session.commit()
     pdf = rendered[0]  # rendered once, at issue (byte-identity: the test below)
     assert hashlib.sha256(pdf).hexdigest() == document.pdf_sha256
@@ -159,7 +161,8 @@ def test_issued_pdf_is_byte_identical_a_month_later(client, october, clock):
     clock.move_to(NOW.replace(tzinfo=UTC))
     document = documents.new_document(clerk, october, "unit_urge", "", NOW)
     db.session.commit()
-    assert documents.issue_document(document, complete(document), MOMENT, clerk, NOW) == {}
+    assert documents.issue_document(document, complete(document), MOMENT, clerk, NOW,
+                                    blanks_ok=blanks_of(document, complete(document))) == {}
     db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"], session["_fresh"] = clerk.get_id(), True

@@ -89,15 +89,28 @@ def test_clerk_writes_previews_and_issues_a_dispatch_without_javascript(client, 
     db.session.expire_all()
     assert db.session.get(Document, document.id).status == "draft"
 
-    issued = client.post(f"{edit_url}/ban-hanh", data={
-        **form_of(document, signer="Vũ Mạnh Hùng", subject="V/v hưởng ứng"),
-        "csrf_token": csrf})
+    typed = {**form_of(document, signer="Vũ Mạnh Hùng", subject="V/v hưởng ứng"),
+             "csrf_token": csrf}
+    asked = client.post(f"{edit_url}/ban-hanh", data=typed)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Còn 3 chỗ để trống chưa được xác nhận" in html
+    assert "Chỗ còn để trống (3)" in html and 'value="Vũ Mạnh Hùng"' in html
+    keys = re.findall(r'name="blank_ok" value="([^"]+)"', html)
+    assert len(keys) == 3 and "điện thoại: …….”" in html and "Số văn bản để trống" in html
+    partly = client.post(f"{edit_url}/ban-hanh", data={**typed, "blank_ok": keys[:2]})
+    html = partly.get_data(as_text=True)
+    assert partly.status_code == 200 and "Còn 1 chỗ để trống" in html
+    assert html.count("checked") == 2  # what was ticked stays ticked
+    db.session.expire_all()
+    assert db.session.get(Document, document.id).status == "draft"
+    issued = client.post(f"{edit_url}/ban-hanh", data={**typed, "blank_ok": keys})
     assert issued.status_code == 303
     db.session.expire_all()
     document = db.session.get(Document, document.id)
     assert document.status == "issued" and document.fields["signer"] == "Vũ Mạnh Hùng"
     view = client.get(edit_url).get_data(as_text=True)
     assert "Đã ban hành" in view and document.pdf_sha256 in view
+    assert "Chỗ cố ý để trống khi ban hành" in view and "điện thoại: …….”" in view
     assert client.post(f"{edit_url}/xem-truoc", data={"csrf_token": csrf}).status_code == 404
     again = client.post(f"{edit_url}/ban-hanh", data={**form_of(document), "csrf_token": csrf})
     assert again.status_code == 303

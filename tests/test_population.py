@@ -166,3 +166,29 @@ def test_team_member_and_reporter_cannot_reach_population(client, contest):
         sign_in(client, factories.make_official(role))
         assert client.get("/quan-tri/dan-so").status_code == 404
         assert client.get("/quan-tri/dan-so/mau.xlsx").status_code == 404
+
+
+def test_seed_demo_without_participants_gives_plausible_populations_marked_demo(client,
+                                                                                runner):
+    result = runner.invoke(args=["cdso", "seed-demo", "--participants", "0"])
+    assert result.exit_code == 0, result.output
+    units = db.session.scalars(select(Unit)).all()
+    values = [u.adult_population for u in units]
+    assert len(units) == 114 and all(u.population_is_demo for u in units)
+    assert len(set(values)) > 100 and min(values) >= 500  # not every unit at 40
+    assert 2_000_000 <= sum(values) <= 4_000_000  # Hải Phòng: 4.6 million people
+    assert all(v <= population.absurd_limit(u) for u, v in zip(units, values, strict=True))
+    by_name = {u.name: u.adult_population for u in units}
+    assert by_name["Đặc khu Bạch Long Vĩ"] < 2_000 < 10_000 < by_name["Phường Gia Viên"]
+
+    clerk = factories.make_official(Role.CLERK)
+    sign_in(client, clerk)
+    page = client.get("/quan-tri/dan-so").get_data(as_text=True)
+    assert "1 đơn vị đang dùng dân số mẫu" in page and "số liệu mẫu" in page
+    gia_vien = factories.unit()
+    assert client.post("/quan-tri/dan-so", data={
+        "csrf_token": token(client), f"dan-so-{gia_vien.id}": "32.150"}).status_code == 303
+    db.session.expire_all()
+    assert not factories.unit().population_is_demo and factories.unit().adult_population == 32150
+    assert "dân số mẫu" not in client.get("/quan-tri/dan-so").get_data(as_text=True)
+    assert db.session.get(Unit, factories.unit("Xã Tứ Kỳ").id).population_is_demo

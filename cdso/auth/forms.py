@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 
 from cdso.extensions import db
-from cdso.formatting import to_local, utcnow
+from cdso.formatting import by_name, to_local, utcnow
 from cdso.models import GROUP_LABELS, Contest, Organisation
 from cdso.services.accounts import registration as rules
 from cdso.services.units import catalogue as units
@@ -45,9 +45,9 @@ def chosen_unit(values: Mapping) -> units.UnitRef | None:
 
 
 def organisations_of(unit_id: int) -> list[tuple[int, str]]:
-    return [(org_id, name) for org_id, name in db.session.execute(
+    return by_name(((org_id, name) for org_id, name in db.session.execute(
         select(Organisation.id, Organisation.name).where(Organisation.unit_id == unit_id)
-        .order_by(Organisation.name))]
+        .order_by(Organisation.id))), lambda pair: pair[1])
 
 
 def unit_picker(values: dict[str, str], action: str = "") -> dict:

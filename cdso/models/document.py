@@ -39,6 +39,8 @@ class Document(db.Model):
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     issued_at: Mapped[dt.datetime | None]
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    # the unfilled places confirmed as blank on purpose at issue (documents.blanks.Blank)
+    blanks: Mapped[list | None] = mapped_column(JSON)
 
     unit = relationship("Unit")
     created_by = relationship("Account", foreign_keys=[created_by_id])

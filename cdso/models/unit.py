@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cdso.extensions import db
@@ -32,6 +32,8 @@ class Unit(db.Model):
     area_km2: Mapped[float | None]
     adult_population: Mapped[int | None]
     population_updated_at: Mapped[dt.datetime | None]
+    # made up by `seed-demo` (plausible, not real); cleared when a figure is typed or imported
+    population_is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     organisations: Mapped[list[Organisation]] = relationship(
         back_populates="unit", order_by="Organisation.name"

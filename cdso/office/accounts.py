@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from cdso.extensions import db
-from cdso.formatting import utcnow
+from cdso.formatting import by_name, utcnow
 from cdso.models import ROLE_LABELS, Account, Role
 from cdso.models.unit import ORG_KIND_LABELS
 from cdso.office.routes import bp
@@ -32,8 +32,8 @@ def _page(form=None, errors=None, import_errors=None):
         query = query.where(Account.unit_id == scope.unit_or_404(current_user, unit_filter).id)
     page = paginate(query.order_by(Account.unit_id, Account.full_name, Account.id),
                     page_number(), PAGE_SIZE)
-    organisations = db.session.scalars(scope.organisations_query(current_user)).all() \
-        if current_user.role == Role.CLERK.value else []
+    organisations = by_name(db.session.scalars(scope.organisations_query(current_user)),
+                            lambda o: o.name) if current_user.role == Role.CLERK.value else []
     roles = accounts_admin.creatable_roles(current_user)
     units = population.visible_units(current_user) if scope.is_city(current_user) else []
     return htmx.render(

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from cdso.extensions import db
-from cdso.formatting import utcnow
+from cdso.formatting import by_name, utcnow
 from cdso.models import Role, Unit
 from cdso.models.document import DOCUMENT_KINDS
 from cdso.office.routes import bp
@@ -41,7 +41,8 @@ def documents_list():
 def _new_page(kind: str = "", unit_id: str = "", errors: dict | None = None):
     units = []
     if current_user.role == Role.ADMIN.value:
-        units = [(u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
+        units = by_name(db.session.execute(select(Unit.id, Unit.name).order_by(Unit.id)),
+                        lambda u: u.name)
     return render_template("office/documents/new.html", kinds=documents.kinds_for(current_user),
                            kind=kind, unit_id=unit_id, units=units, errors=errors or {},
                            contest=current_contest())
@@ -69,10 +70,13 @@ def _context(document, **extra) -> dict:
             "placeholders": document_figures.placeholders_for(document.kind), **extra}
 
 
-def _edit_page(document, values: dict, moment: str, errors: dict, doc: dict,
+def _edit_page(document, values: dict, moment: str, errors: dict, preview: tuple,
                preview_errors: dict | None = None):
+    """`preview`: what documents.preview_doc returns (the doc, its blanks, its problems)."""
+    doc, blanks, _problems = preview
     return render_template("office/documents/edit.html", **_context(
-        document, values=values, moment=moment, errors=errors, doc=doc,
+        document, values=values, moment=moment, errors=errors, doc=doc, blanks=blanks,
+        blanks_ok=set(request.form.getlist("blank_ok")),
         preview_errors=errors if preview_errors is None else preview_errors))
 
 
@@ -92,20 +96,19 @@ def document_edit(document_id: int):
         return render_template("office/documents/view.html",
                                **_context(document, doc=documents.doc_of(document, now)))
     if request.method == "GET":
-        doc, problems = documents.preview_doc(document, document.fields,
-                                              documents.moment_text(document.as_of), now)
-        return _edit_page(document, document.fields, documents.moment_text(document.as_of),
-                          {}, doc, problems)
+        moment = documents.moment_text(document.as_of)
+        preview = documents.preview_doc(document, document.fields, moment, now)
+        return _edit_page(document, document.fields, moment, {}, preview, preview[2])
     fields, moment = _typed()
     if request.form.get("action") == "preview":
-        doc, problems = documents.preview_doc(document, fields, moment, now)
-        return _edit_page(document, fields, moment, problems, doc)
+        preview = documents.preview_doc(document, fields, moment, now)
+        return _edit_page(document, fields, moment, preview[2], preview)
     errors = documents.save_draft(document, fields, moment, current_user, now,
                                   ip=request.remote_addr)
     if errors:
         db.session.rollback()
-        doc, problems = documents.preview_doc(document, fields, moment, now)
-        return _edit_page(document, fields, moment, errors, doc, problems)
+        preview = documents.preview_doc(document, fields, moment, now)
+        return _edit_page(document, fields, moment, errors, preview, preview[2])
     db.session.commit()
     flash("Đã lưu bản nháp.")
     return htmx.redirect_to("office.document_edit", document_id=document.id)
@@ -119,7 +122,7 @@ def document_preview(document_id: int):
     if document.status != "draft":
         abort(404)
     fields, moment = _typed()
-    doc, problems = documents.preview_doc(document, fields, moment, utcnow())
+    doc, _blanks, problems = documents.preview_doc(document, fields, moment, utcnow())
     return htmx.render("office/documents/edit.html", "office/documents/_preview.html",
                        **_context(document, values=fields, moment=moment, errors=problems,
                                   doc=doc, preview_errors=problems))
@@ -133,16 +136,18 @@ def document_issue(document_id: int):
     now = utcnow()
     try:
         errors = documents.issue_document(document, fields, moment, current_user, now,
-                                          ip=request.remote_addr)
+                                          ip=request.remote_addr,
+                                          blanks_ok=request.form.getlist("blank_ok"))
     except documents.Refusal as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
         return htmx.redirect_to("office.document_edit", document_id=document_id)
     if errors:
         db.session.rollback()
-        doc, _problems = documents.preview_doc(document, fields, moment, now)
-        flash("Chưa ban hành: xin sửa các chỗ được đánh dấu.", "error")
-        return _edit_page(document, fields, moment, errors, doc)
+        preview = documents.preview_doc(document, fields, moment, now)
+        if list(errors) != ["blanks"]:
+            flash("Chưa ban hành: xin sửa các chỗ được đánh dấu.", "error")
+        return _edit_page(document, fields, moment, errors, preview)
     db.session.commit()
     flash("Đã ban hành văn bản. Số liệu và nội dung đã được cố định; bản PDF tải về lúc nào "
           "cũng giống hệt.")

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from cdso.extensions import db
-from cdso.formatting import datetime_short, utcnow
+from cdso.formatting import by_name, datetime_short, utcnow
 from cdso.models import Contest, RankingRun, Role, Round, Unit
 from cdso.office.routes import bp
 from cdso.services.contest import ranking
@@ -170,7 +170,7 @@ def ranking_organisations():
     contest, page = _contest_or_page()
     if page:
         return page
-    units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
+    units = by_name(db.session.scalars(select(Unit).order_by(Unit.id)), lambda u: u.name)
     typed = request.args.get("don_vi", "")
     unit = db.session.get(Unit, int(typed)) if typed.isdigit() else None
     as_of = min(utcnow(), contest.closes_at)

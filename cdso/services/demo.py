@@ -12,6 +12,7 @@ from cdso.formatting import utcnow
 from cdso.models import (Account, Attempt, Contest, Group, Organisation, Registration, Role,
                          Round, Topic, TopicQuota, Unit)
 from cdso.services.figures import stats
+from cdso.services.units import population
 from cdso.services.units.catalogue import tone_key
 
 RULES_TEXT = """1. Đối tượng: cán bộ, công chức, viên chức, học sinh, sinh viên và Nhân dân đang sinh sống, làm việc trên địa bàn thành phố Hải Phòng.
@@ -158,15 +159,30 @@ def seed_participants(contest: Contest, count: int, seed: int = 2025,
     return made
 
 
+# Adults = base + per km², by kind: about 3 million adults over the city's 114 units, as
+# in Hải Phòng (4.6 million people); inner-city wards small and dense, communes large.
+DEMO_ADULTS = {"phuong": (20_000, 300), "xa": (3_000, 850), "dac_khu": (500, 90)}
+
+
+def demo_population(unit: Unit, finished: int, rng: random.Random) -> int:
+    """A plausible adult population for a unit, never below 125% of those who finished
+    (coverage stays under 80%), never above what the population form accepts."""
+    base, per_km2 = DEMO_ADULTS.get(unit.kind, DEMO_ADULTS["xa"])
+    guess = (base + per_km2 * (unit.area_km2 or 10)) * rng.uniform(0.85, 1.15)
+    value = max(int(round(guess, -1)), finished * 5 // 4 + 10)
+    return min(value, population.absurd_limit(unit))
+
+
 def set_demo_population(contest: Contest, rng: random.Random) -> None:
-    """Give units without a population a synthetic adult population, so the demo map and
-    coverage figures show a spread (officials enter or import the real figures)."""
+    """Give units without a population a plausible synthetic adult population, marked as
+    demo (population_is_demo) until officials type or import the real figure."""
     finished = dict(db.session.execute(
         select(Registration.unit_id, func.count()).where(
             Registration.contest_id == contest.id, Registration.first_finished_at.is_not(None)
         ).group_by(Registration.unit_id)).all())
-    for unit in db.session.scalars(select(Unit).where(Unit.adult_population.is_(None))):
-        done = finished.get(unit.id, 0)
-        unit.adult_population = max(40, int(done / rng.uniform(0.1, 1.0)) + rng.randint(0, 20))
+    for unit in db.session.scalars(select(Unit).where(Unit.adult_population.is_(None))
+                                   .order_by(Unit.id)):
+        unit.adult_population = demo_population(unit, finished.get(unit.id, 0), rng)
+        unit.population_is_demo = True
         unit.population_updated_at = utcnow()
     db.session.flush()

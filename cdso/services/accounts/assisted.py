@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from cdso.extensions import db
-from cdso.formatting import utcnow
+from cdso.formatting import by_name, utcnow
 from cdso.models import Account, AuditLog, Registration, Role
 
 # Lower-case letters and digits without look-alikes (i, l, o, 0, 1): easy to read off a
@@ -121,8 +121,8 @@ def find_residents(member: Account, text: str, limit: int = 20) -> list[Account]
     if phone:
         return list(db.session.scalars(residents_of(member).where(Account.phone == phone)))
     wanted = plain_key(text)
-    found = [a for a in db.session.scalars(residents_of(member).order_by(Account.full_name))
-             if wanted in plain_key(a.full_name)]
+    found = by_name((a for a in db.session.scalars(residents_of(member).order_by(Account.id))
+                     if wanted in plain_key(a.full_name)), lambda a: a.full_name)
     return found[:limit]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from cdso.extensions import db
 from cdso.formatting import number
+from cdso.services.exports import print_setup
 from cdso.models import AuditLog, ImportBatch, Question
 from cdso.services.bank.rows import (HEADERS, LETTERS, ImportReport, import_questions,
                                        parse_rows)
@@ -143,9 +144,14 @@ def to_xlsx(rows: list[list[str]], topic_names: list[str] | None = None) -> byte
         guard.append(sheet, row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    widths = [28, 60] + [30] * len(LETTERS) + [12, 60, 10, 24]
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = width
+        cell.alignment = print_setup.HEADER_ALIGNMENT
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = wrap
+    widths = [18, 44] + [22] * len(LETTERS) + [13, 36, 10, 16]
+    print_setup.setup_page(sheet, widths, header_rows=(1, 1), headers=HEADERS)
+    print_setup.grow_rows(sheet, widths, 2)
     sheet.freeze_panes = "A2"
     if topic_names is not None:
         guide = book.create_sheet("Hướng dẫn")
@@ -158,6 +164,7 @@ def to_xlsx(rows: list[list[str]], topic_names: list[str] | None = None) -> byte
         guard.append(guide, ["Các chủ đề hiện có:"])
         for name in topic_names:
             guard.append(guide, [name])
+        print_setup.fit_sheet(guide, header_rows=None, title_rows=(1,), minimum=(100,))
         for row in guide.iter_rows():
             row[0].alignment = Alignment(wrap_text=True)
     buffer = io.BytesIO()

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 
 from cdso.extensions import db
-from cdso.formatting import moment_phrase
-from cdso.models import (Attempt, AuditLog, Contest, Organisation, RankingEntry, RankingRun,
-                         Registration, Round, Unit)
+from cdso.formatting import moment_phrase, sort_key
+from cdso.models import (Attempt, AuditLog, Contest, Organisation,
+                         RankingEntry, RankingRun, Registration, Round, Unit)
 from cdso.services.contest import counting
 from cdso.services.figures import stats
 
@@ -207,7 +207,7 @@ def _unit_rows(contest: Contest, as_of: dt.datetime) -> list[dict]:
 
     def key(unit_id):
         f = figures[unit_id]
-        return (f.coverage is None, -(f.coverage or 0), -f.finished, names[unit_id])
+        return (f.coverage is None, -(f.coverage or 0), -f.finished, sort_key(names[unit_id]))
 
     rows, above = [], None
     for unit_id in sorted(figures, key=key):
@@ -330,7 +330,7 @@ def organisation_ranking(contest_id: int, unit_id: int, as_of: dt.datetime
 
     def key(org_id):
         f = figures[org_id]
-        return (-f.finished, -(share(f) or 0), names[org_id])
+        return (-f.finished, -(share(f) or 0), sort_key(names[org_id]))
 
     places, above = [], None
     for org_id in sorted((o for o in figures if o in names), key=key):

@@ -7,11 +7,11 @@ import io
 from dataclasses import dataclass
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font, PatternFill
 from sqlalchemy import select
 
 from cdso.extensions import db
+from cdso.services.exports import print_setup
 from cdso.formatting import date_long, duration, moment_phrase, number, percent, to_local
 from cdso.models import Account, Contest, RankingEntry, RankingRun, Unit
 from cdso.models.contest import PREDICTION_RULES
@@ -89,12 +89,10 @@ def workbook(run: RankingRun, contest: Contest) -> bytes:
     sheet["A2"].font = Font(italic=True)
     guard.append(sheet, [])
     guard.append(sheet, [header for header, _ in columns])
-    for index, (_, width) in enumerate(columns, start=1):
+    for index in range(1, len(columns) + 1):
         cell = sheet.cell(row=4, column=index)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE5EE")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A5"
     for row in rows(run, winners_only=True):
         if run.kind == "individual":
@@ -110,6 +108,8 @@ def workbook(run: RankingRun, contest: Contest) -> bytes:
                           row.coverage, row.decided_by])
             sheet.cell(row=sheet.max_row, column=4).number_format = "#,##0"
             sheet.cell(row=sheet.max_row, column=5).number_format = "0.0%"
+    print_setup.fit_sheet(sheet, header_rows=(4, 4), title_rows=(1, 2),
+                          minimum=[width for _, width in columns])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -62,13 +62,62 @@ def _rule(cell, width_mm: float, column_mm: float) -> None:
     fmt.left_indent = fmt.right_indent = Mm(max(0.0, (column_mm - width_mm) / 2))
 
 
+def _twips(mm: float) -> str:
+    return str(round(mm / 25.4 * 1440))
+
+
+def _set(parent, tag: str, **attributes):
+    """The child `tag` of `parent` (made if missing), with w:-attributes set."""
+    element = parent.find(qn(tag))
+    if element is None:
+        element = OxmlElement(tag)
+        parent.append(element)
+    for key, value in attributes.items():
+        element.set(qn(f"w:{key}"), value)
+    return element
+
+
+def fix_widths(table, widths_mm, *, side_pt: float = 0, top_pt: float = 0) -> None:
+    """The widths the PDF gives, in every place Word and LibreOffice read them: the
+    table's width, a fixed layout, the grid and each cell; cell margins as the PDF's
+    padding. Elements go in schema order (tblW, jc, tblInd, tblLayout, tblCellMar)."""
+    table.autofit = False
+    properties = table._tbl.tblPr
+    for tag in ("w:tblW", "w:tblInd", "w:tblLayout", "w:tblCellMar"):
+        for old in properties.findall(qn(tag)):
+            properties.remove(old)
+    width = OxmlElement("w:tblW")
+    width.set(qn("w:w"), _twips(sum(widths_mm)))
+    width.set(qn("w:type"), "dxa")
+    style = properties.find(qn("w:tblStyle"))
+    (style.addnext if style is not None else lambda e: properties.insert(0, e))(width)
+    anchor = properties.find(qn("w:jc"))
+    anchor = width if anchor is None else anchor
+    indent, layout, margins = (OxmlElement(t) for t in ("w:tblInd", "w:tblLayout",
+                                                         "w:tblCellMar"))
+    indent.set(qn("w:w"), "0")
+    indent.set(qn("w:type"), "dxa")
+    layout.set(qn("w:type"), "fixed")
+    for side, points in (("top", top_pt), ("left", side_pt), ("bottom", top_pt),
+                         ("right", side_pt)):
+        _set(margins, f"w:{side}", w=str(round(points * 20)), type="dxa")
+    anchor.addnext(indent)
+    indent.addnext(layout)
+    layout.addnext(margins)
+    for column, grid in zip(widths_mm, table._tbl.tblGrid.findall(qn("w:gridCol")),
+                            strict=True):
+        grid.set(qn("w:w"), _twips(column))
+    for row in table.rows:
+        for cell, column in zip(row.cells, widths_mm, strict=True):
+            cell.width = Mm(column)
+
+
 def _layout_table(document, rows: int, widths_mm: tuple[float, float]):
     table = document.add_table(rows=rows, cols=2)
-    table.autofit = False
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    fix_widths(table, widths_mm)
     for row in table.rows:
-        for cell, width in zip(row.cells, widths_mm, strict=True):
-            cell.width = Mm(width)
+        for cell in row.cells:
             cell.paragraphs[0]._p.getparent().remove(cell.paragraphs[0]._p)
     return table
 
@@ -137,6 +186,16 @@ def _repeat_header(row) -> None:
         properties.append(element)
 
 
+def _cell_run(cell, text: str, align, *, size: float = 12, bold=False, italic=False) -> None:
+    """One line of an appendix cell, spaced as the PDF's (line-height 1.2 of 12 pt)."""
+    paragraph = cell.paragraphs[0]
+    paragraph.alignment = align
+    fmt = paragraph.paragraph_format
+    fmt.space_after = fmt.space_before = Pt(0)
+    fmt.line_spacing = Pt(14.4)
+    _run(paragraph, text, size, bold=bold, italic=italic)
+
+
 def _appendix(document, appendix: dict) -> None:
     section = document.add_section(WD_SECTION.NEW_PAGE)
     section.different_first_page_header_footer = False
@@ -146,23 +205,25 @@ def _appendix(document, appendix: dict) -> None:
     if appendix.get("subtitle"):
         _para(document, appendix["subtitle"], 13, italic=True, align=CENTER, after=8)
     columns, numeric = appendix["columns"], set(appendix.get("numeric_columns") or [])
-    table = document.add_table(rows=1, cols=len(columns))
+    table = document.add_table(rows=1 + len(appendix["rows"]), cols=len(columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    shares = appendix.get("widths") or [100 / len(columns)] * len(columns)
+    fix_widths(table, [TEXT_MM * share / sum(shares) for share in shares],
+               side_pt=4, top_pt=2)  # the PDF's padding: 2pt 4pt
     for cell, title in zip(table.rows[0].cells, columns, strict=True):
-        cell.paragraphs[0].alignment = CENTER
-        _run(cell.paragraphs[0], title, 12, bold=True)
+        _cell_run(cell, title, CENTER, bold=True)
     _repeat_header(table.rows[0])
-    for values in appendix["rows"]:
-        row = table.add_row()
+    for row, values in zip(table.rows[1:], appendix["rows"], strict=True):
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
         for index, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
-            paragraph = cell.paragraphs[0]
+            align = None
             if index in numeric:
-                paragraph.alignment = RIGHT if value[:1].isdigit() else CENTER
+                align = RIGHT if value[:1].isdigit() else CENTER
             elif index == 0:
-                paragraph.alignment = CENTER
-            _run(paragraph, value, 12 if value[:1].isdigit() or index not in numeric else 11)
+                align = CENTER
+            words = index in numeric and not value[:1].isdigit()
+            _cell_run(cell, value, align, size=10 if words else 12, italic=words)
     if appendix.get("note"):
         _para(document, appendix["note"], 12, italic=True, align=JUSTIFY, before=6)
 

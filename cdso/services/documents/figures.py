@@ -13,11 +13,10 @@ import datetime as dt
 from sqlalchemy import select
 
 from cdso.extensions import db
-from cdso.formatting import date_short, moment_phrase, number, percent, to_local
+from cdso.formatting import date_short, moment_phrase, number, percent, sort_key, to_local
 from cdso.models import Account, Contest, Unit
 from cdso.models.unit import ORG_KIND_LABELS, UNIT_KIND_LABELS
 from cdso.services.figures import stats
-from cdso.services.units.catalogue import plain_key, tone_key
 
 TOP = 10
 NO_POPULATION = "chưa có số liệu dân số"
@@ -150,8 +149,8 @@ def _total(units: list[dict]) -> dict:
     return total
 
 
-def _name_key(name: str) -> tuple[str, str]:
-    return plain_key(name), tone_key(name)
+def _name_key(name: str) -> tuple[bytes]:
+    return (sort_key(name),)
 
 
 def _listing_key(row: dict) -> tuple:

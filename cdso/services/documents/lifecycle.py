@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 
 from flask import render_template
 from sqlalchemy import Select, desc, false, select, update
@@ -19,6 +20,7 @@ from cdso.extensions import db
 from cdso.formatting import datetime_short, to_local
 from cdso.models import Account, Contest, Document, Role, Unit
 from cdso.models.document import DOCUMENT_KINDS
+from cdso.services.documents import blanks as document_blanks
 from cdso.services.documents import fields as document_fields
 from cdso.services.documents import figures as document_figures
 from cdso.services.accounts import scope
@@ -208,20 +210,26 @@ def save_draft(document: Document, fields: dict, moment: str, account: Account,
 
 
 def issue_document(document: Document, fields: dict, moment: str, account: Account,
-                   now: dt.datetime, ip: str | None = None) -> dict[str, str]:
-    """Check everything, then freeze texts, moment and figures and record the PDF's
-    hash. Nothing is written if anything is wrong. Flushes."""
+                   now: dt.datetime, ip: str | None = None, *,
+                   blanks_ok: Iterable[str] = ()) -> dict[str, str]:
+    """Check everything, and that each blank (document_blanks) is among the keys the
+    person confirmed in `blanks_ok`; then freeze texts, moment, figures and the blanks
+    and record the PDF's hash. Nothing is written if anything is wrong. Flushes."""
     _editable(document)
     as_of, snapshot, errors = check_draft(document, fields, moment, now, complete=True)
     if errors:
         return errors
+    blanks = document_blanks.of_draft(fields, snapshot, to_local(now).date())
+    if missing := document_blanks.unconfirmed(blanks, blanks_ok):
+        return {"blanks": document_blanks.message(missing)}
     doc = document_fields.build_doc(document.kind, fields, snapshot, to_local(now).date(),
                                     issued_at=now)
     sha = hashlib.sha256(pdf_bytes(doc)).hexdigest()
     done = db.session.execute(
         update(Document).where(Document.id == document.id, Document.status == "draft")
         .values(status="issued", fields=dict(fields), as_of=as_of, figures=snapshot,
-                issued_by_id=account.id, issued_at=now, pdf_sha256=sha)
+                issued_by_id=account.id, issued_at=now, pdf_sha256=sha,
+                blanks=[blank.as_record() for blank in blanks])
         .execution_options(synchronize_session=False)).rowcount
     if done != 1:
         raise Refusal("Văn bản vừa được ban hành từ một phiên làm việc khác.")
@@ -229,6 +237,7 @@ def issue_document(document: Document, fields: dict, moment: str, account: Accou
     scope.log_access(account, "document.issue", target_type="document", target_id=document.id,
                      detail={"kind": document.kind, "unit_id": document.unit_id,
                              "as_of": as_of.isoformat(), "pdf_sha256": sha,
+                             "blanks": [blank.key for blank in blanks],
                              "on_behalf": on_behalf(account, document)}, ip=ip)
     return {}
 
@@ -266,14 +275,16 @@ def doc_of(document: Document, now: dt.datetime) -> dict:
                                      to_local(now).date(), draft=True)
 
 
-def preview_doc(document: Document, fields: dict, moment: str,
-                now: dt.datetime) -> tuple[dict, dict[str, str]]:
-    """The document as typed (not saved), and the messages to show beside it."""
-    as_of, snapshot, errors = check_draft(document, fields, moment, now, complete=True)
+def preview_doc(document: Document, fields: dict, moment: str, now: dt.datetime
+                ) -> tuple[dict, list[document_blanks.Blank], dict[str, str]]:
+    """The document as typed (not saved), the blanks issuing will ask to confirm, and
+    the messages to show beside it."""
+    _as_of, snapshot, errors = check_draft(document, fields, moment, now, complete=True)
     if snapshot is None:
         snapshot = snapshot_for(document, document.as_of)
-    return document_fields.build_doc(document.kind, fields, snapshot, to_local(now).date(),
-                                     draft=True), errors
+    today = to_local(now).date()
+    return (document_fields.build_doc(document.kind, fields, snapshot, today, draft=True),
+            document_blanks.of_draft(fields, snapshot, today), errors)
 
 
 def subject_line(document: Document) -> str:

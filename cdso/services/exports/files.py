@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from cdso.extensions import db
 from cdso.formatting import moment_phrase, to_local
@@ -18,22 +17,26 @@ from cdso.models import GROUP_LABELS, Account, Attempt, AttemptStatus, Contest, 
     Organisation, Registration, Unit
 from cdso.services.accounts import scope
 from cdso.services.contest import counting
+from cdso.services.exports import guard, print_setup
 from cdso.services.figures.stats import Figures
-from cdso.services.exports import guard
+from cdso.services.units import catalogue
 
 INTEGER = "#,##0"
 PERCENT = "0.0%"
 DATE = "dd/mm/yyyy"
 DATETIME = "dd/mm/yyyy hh:mm"
 HEADER_FILL = PatternFill("solid", fgColor="DDE5EE")
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")  # a row with a wrapped cell reads from its top line
 GENDERS = {"nam": "Nam", "nu": "Nữ", "khac": "Khác"}
 
 
 @dataclass(frozen=True)
 class Column:
     header: str
-    width: int
+    width: int  # characters; at least this wide (rows measured when known up front)
     number_format: str | None = None
+    wrap: bool = False  # long free text (organisation names): wrapped, never cut
 
 
 def as_of_line(as_of: dt.datetime) -> str:
@@ -45,30 +48,49 @@ def excel_moment(moment: dt.datetime | None) -> dt.datetime | None:
     return to_local(moment).replace(tzinfo=None) if moment else None
 
 
-def _sheet(title: str, as_of: dt.datetime, columns: list[Column], sheet_name: str):
-    """A write-only workbook whose sheet starts with the title, the moment and headers."""
+def _widths(columns: list[Column], rows: Iterable[Sequence] = ()) -> list[float]:
+    """Each column's width: its own, or wider for the longest value of `rows`."""
+    widths = [max(float(c.width), len(c.header) * 1.1 + 2 if len(c.header) <= 12 else 0)
+              for c in columns]  # a short header on one line
+    for values in rows:
+        for index, value in enumerate(values):
+            if value is not None:  # a wrap column wraps what is wider than the maximum
+                need = min(print_setup.width_of(value) + 2, print_setup.MAX_WIDTH)
+                widths[index] = max(widths[index], need)
+    return widths
+
+
+def _sheet(title: str, as_of: dt.datetime, columns: list[Column], sheet_name: str,
+           widths: list[float] | None = None):
+    """A write-only workbook whose sheet starts with the title, the moment and headers,
+    set up to print (print_setup)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_name)
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    print_setup.setup_page(sheet, widths or _widths(columns), header_rows=(4, 4),
+                           titles={1: title, 2: as_of_line(as_of)},
+                           headers=[c.header for c in columns])
     sheet.freeze_panes = "A5"
 
     def styled(value, **style):
         return guard.cell(sheet, value, **style)
 
-    sheet.append([styled(title, font=Font(bold=True, size=13))])
-    sheet.append([styled(as_of_line(as_of), font=Font(italic=True))])
+    sheet.append([styled(title, font=Font(bold=True, size=13),
+                         alignment=print_setup.TITLE_ALIGNMENT)])
+    sheet.append([styled(as_of_line(as_of), font=Font(italic=True),
+                         alignment=print_setup.TITLE_ALIGNMENT)])
     sheet.append([])
     sheet.append([styled(c.header, font=Font(bold=True), fill=HEADER_FILL,
-                         alignment=Alignment(wrap_text=True, vertical="center"))
-                  for c in columns])
+                         alignment=print_setup.HEADER_ALIGNMENT) for c in columns])
     return workbook, sheet, styled
 
 
-def _row(columns: list[Column], values: Iterable, styled, bold: bool = False) -> list:
+def _row(columns: list[Column], values: Iterable, styled, bold: bool = False,
+         tall: bool = False) -> list:
     cells = []
     for column, value in zip(columns, values, strict=True):
         style = {"number_format": column.number_format} if column.number_format else {}
+        if tall:
+            style["alignment"] = WRAP if column.wrap else TOP
         if bold:
             style["font"] = Font(bold=True)
         cells.append(styled(value, **style))
@@ -94,9 +116,10 @@ def _figure_values(f: Figures) -> list:
 
 def units_workbook(title: str, as_of: dt.datetime, rows, total: Figures) -> bytes:
     """Every unit's figures (UnitRow list, in the order given) and the city's total."""
-    columns = [Column("STT", 6, INTEGER), Column("Mã đơn vị", 10), Column("Đơn vị", 30),
-               Column("Loại", 10), *FIGURE_COLUMNS]
-    workbook, sheet, styled = _sheet(title, as_of, columns, "Số liệu đơn vị")
+    columns = [Column("STT", 6, INTEGER), Column("Mã đơn vị", 10), Column("Đơn vị", 24),
+               Column("Loại", 9), *FIGURE_COLUMNS]
+    widths = _widths(columns, ([None, r.code, r.name, r.kind_label] for r in rows))
+    workbook, sheet, styled = _sheet(title, as_of, columns, "Số liệu đơn vị", widths)
     for index, row in enumerate(rows, start=1):
         sheet.append(_row(columns, [index, row.code, row.name, row.kind_label,
                                     *_figure_values(row.figures)], styled))
@@ -108,27 +131,40 @@ def units_workbook(title: str, as_of: dt.datetime, rows, total: Figures) -> byte
 def breakdown_workbook(title: str, as_of: dt.datetime, sections) -> bytes:
     """One unit's figures by organisation and by group: sections = [(header, [(label,
     Figures)])], one table after another on the sheet."""
-    columns = [Column("STT", 6, INTEGER), Column("Đơn vị, đối tượng", 34), *FIGURE_COLUMNS]
-    workbook, sheet, styled = _sheet(title, as_of, columns, "Số liệu")
+    columns = [Column("STT", 6, INTEGER), Column("Đơn vị, đối tượng", 30, wrap=True),
+               *FIGURE_COLUMNS]
+    widths = _widths(columns, ([None, label] for _h, rows in sections for label, _f in rows))
+    workbook, sheet, styled = _sheet(title, as_of, columns, "Số liệu", widths)
+    line = 4  # the header row; sections follow
     for number, (header, rows) in enumerate(sections):
         if number:
             sheet.append([])
-            sheet.append([styled(header, font=Font(bold=True))])
-        else:
-            sheet.append([styled(header, font=Font(bold=True))])
+            line += 1
+        sheet.append([styled(header, font=Font(bold=True))])
+        line += 1
         for index, (label, figures) in enumerate(rows, start=1):
-            sheet.append(_row(columns, [index, label, *_figure_values(figures)], styled))
+            line += 1
+            _append_tall(sheet, line, columns, widths,
+                         [index, label, *_figure_values(figures)], styled)
     return _bytes(workbook)
 
 
 PARTICIPANT_COLUMNS = [
-    Column("STT", 8, INTEGER), Column("Họ và tên", 26), Column("Ngày sinh", 12, DATE),
-    Column("Giới tính", 9), Column("Điện thoại", 14), Column("Xã, phường, đặc khu", 22),
-    Column("Đơn vị (tổ dân phố, trường, cơ quan)", 26), Column("Đối tượng", 22),
+    Column("STT", 8, INTEGER), Column("Họ và tên", 28, wrap=True),
+    Column("Ngày sinh", 11, DATE), Column("Giới tính", 8), Column("Điện thoại", 13),
+    Column("Xã, phường, đặc khu", 24, wrap=True),
+    Column("Đơn vị (tổ dân phố, trường, cơ quan)", 30, wrap=True),
+    Column("Đối tượng", 22, wrap=True),
     Column("Thời điểm đăng ký", 17, DATETIME), Column("Hoàn thành bài thi lúc", 17, DATETIME),
     Column("Số lượt thi", 10, INTEGER), Column("Điểm cao nhất", 10, INTEGER),
     Column("Lượt được tính", 10, INTEGER),
 ]
+
+
+def _unit_order():
+    """Units in Vietnamese order of their names (the database's own collation is not)."""
+    place = {ref.id: index for index, ref in enumerate(catalogue.all_units())}
+    return case(place, value=Registration.unit_id, else_=len(place))
 
 
 def participants_rows(account: Account, contest_id: int, as_of: dt.datetime,
@@ -158,7 +194,7 @@ def participants_rows(account: Account, contest_id: int, as_of: dt.datetime,
              .outerjoin(attempts, attempts.c.registration_id == Registration.id)
              .outerjoin(counted, counted.c.registration_id == Registration.id)
              .where(Registration.contest_id == contest_id, Registration.created_at < as_of)
-             .order_by(Unit.name, Registration.created_at, Registration.id))
+             .order_by(_unit_order(), Registration.created_at, Registration.id))
     if unit_id is not None:
         query = query.where(Registration.unit_id == unit_id)
     query = scope.scope_registrations(query, account)
@@ -170,18 +206,33 @@ def participants_workbook(title: str, as_of: dt.datetime, rows, full_phone: bool
     file and how many people it holds (for the access log)."""
     from cdso.services.accounts.masking import mask_phone
     columns = PARTICIPANT_COLUMNS
-    workbook, sheet, styled = _sheet(title, as_of, columns, "Thí sinh")
+    widths = _widths(columns)
+    workbook, sheet, styled = _sheet(title, as_of, columns, "Thí sinh", widths)
     count = 0
     for count, row in enumerate(rows, start=1):
         finished = row.first_finished_at if row.first_finished_at and \
             row.first_finished_at < as_of else None
-        sheet.append(_row(columns, [
+        values = [
             count, row.full_name, row.birth_date, GENDERS.get(row.gender or "", ""),
             row.phone if full_phone else mask_phone(row.phone), row.unit_name,
             row.org_name or "", GROUP_LABELS.get(Group(row.group), row.group),
             excel_moment(row.created_at), excel_moment(finished), row.attempts or 0,
-            row.best, row.counted_number], styled))
+            row.best, row.counted_number]
+        _append_tall(sheet, 4 + count, columns, widths, values, styled)
     return _bytes(workbook), count
+
+
+def _append_tall(sheet, number: int, columns: list[Column], widths: list[float],
+                 values: list, styled) -> None:
+    """Append row `number`, as tall as its longest wrapped text: spreadsheets do not grow
+    a streamed row by themselves. The height is dropped once written (memory stays flat)."""
+    lines = max((print_setup.lines_needed(value, width) for column, width, value
+                 in zip(columns, widths, values, strict=True)
+                 if column.wrap and isinstance(value, str)), default=1)
+    if lines > 1:
+        sheet.row_dimensions[number].height = print_setup.LINE_HEIGHT * lines
+    sheet.append(_row(columns, values, styled, tall=lines > 1))
+    sheet.row_dimensions.pop(number, None)
 
 
 OPEN_DATA_FIELDS = ["code", "name", "kind", "lat", "lon", "registered", "finished",

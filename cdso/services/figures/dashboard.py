@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from cdso.clock import parse_local_moment
 from cdso.extensions import db
+from cdso.formatting import by_name, sort_key, utcnow
 from cdso.web.pagination import Page
-from cdso.formatting import utcnow
 from cdso.models import (GROUP_LABELS, Account, Contest, Group, Organisation, Registration,
                          Role, Unit)
 from cdso.models.unit import UNIT_KIND_LABELS
@@ -21,7 +21,6 @@ from cdso.services.accounts import scope
 from cdso.services.figures import stats
 from cdso.services.figures.stats import Figures
 from cdso.services.documents.svg_chart import DayPoint, render_daily_chart
-from cdso.services.units.catalogue import plain_key
 
 PAGE_SIZE = 50
 TOP = 10
@@ -72,7 +71,7 @@ def unit_rows(contest_id: int, as_of: dt.datetime) -> tuple[stats.CityFigures, l
     city = figure_cache.city_figures(contest_id, as_of)
     units = db.session.execute(select(Unit.id, Unit.code, Unit.name, Unit.short_name,
                                       Unit.kind, Unit.lat, Unit.lon)).all()
-    units.sort(key=lambda u: (plain_key(u.short_name), u.name))
+    units.sort(key=lambda u: (sort_key(u.short_name), sort_key(u.name)))
     return city, [UnitRow(u.id, u.code, u.name, u.kind, u.lat, u.lon, city.by_unit[u.id])
                   for u in units]
 
@@ -164,7 +163,7 @@ def unit_dashboard(contest: Contest, unit: Unit, as_of: dt.datetime) -> UnitDash
     names = dict(db.session.execute(select(Organisation.id, Organisation.name)
                                     .where(Organisation.unit_id == unit.id)).all())
     organisations = [(name, by_org.get(org_id, Figures())) for org_id, name in names.items()]
-    organisations.sort(key=lambda pair: plain_key(pair[0]))
+    organisations.sort(key=lambda pair: sort_key(pair[0]))
     if by_org.get(0) and by_org[0].registered:
         organisations.append(("Chưa chọn đơn vị", by_org[0]))
     chart = render_daily_chart([DayPoint(d, r, f) for d, r, f in breakdown.days],
@@ -175,9 +174,9 @@ def unit_dashboard(contest: Contest, unit: Unit, as_of: dt.datetime) -> UnitDash
 
 def team_members(contest: Contest, unit: Unit, as_of: dt.datetime) -> list[TeamRow]:
     """The unit's community digital team and the residents each registered for them."""
-    members = db.session.scalars(select(Account).where(
+    members = by_name(db.session.scalars(select(Account).where(
         Account.unit_id == unit.id, Account.role == Role.TEAM_MEMBER.value)
-        .order_by(Account.full_name)).all()
+        .order_by(Account.id)), lambda a: a.full_name)
     if not members:
         return []
     finished = func.count(Registration.first_finished_at).filter(

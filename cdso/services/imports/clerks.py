@@ -11,6 +11,7 @@ from openpyxl.styles import Font
 
 from cdso.extensions import db
 from cdso.formatting import utcnow
+from cdso.services.exports import print_setup
 from cdso.models import Account, ImportBatch, Role
 from cdso.services.imports import pipeline, tabular
 from cdso.services.imports.errors import RowError, TableError
@@ -113,8 +114,7 @@ def credentials_workbook(created: list[tuple[Account, str]]) -> bytes:
     for account, password in created:
         guard.append(sheet, [account.full_name, account.login, password,
                       account.unit.name if account.unit else ""])
-    for column, width in zip("ABCD", (28, 22, 20, 30), strict=True):
-        sheet.column_dimensions[column].width = width
+    print_setup.fit_sheet(sheet, header_rows=(2, 2), title_rows=(1,), minimum=(24, 18, 18, 24))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.models import GROUP_LABELS, Group
+from cdso.services.exports import print_setup
 from cdso.services.units import catalogue as units
 from cdso.services.accounts.registration import Invalid
 from cdso.services.imports import guard
@@ -167,17 +168,19 @@ def template_xlsx(columns: list[Column], title: str, examples: list[list[str]]) 
     sheet, where nothing is imported from."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     sheet = book.active
     sheet.title = "Danh sách"
     formula_guard.append(sheet, [c.header + (" *" if c.required else "") for c in columns])
-    for index, column in enumerate(columns, start=1):
+    for index in range(1, len(columns) + 1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True)
         dimension = sheet.column_dimensions[cell.column_letter]
-        dimension.width = max(14, len(column.header) + 4)
         dimension.number_format = "@"  # the column's style: what people type stays text
+    print_setup.fit_sheet(sheet, header_rows=(1, 1),
+                          minimum=[max(14, len(c.header) * 0.6 + 4) for c in columns])
     sheet.freeze_panes = "A2"
     guide = book.create_sheet("Hướng dẫn")
     formula_guard.append(guide, [title])
@@ -193,8 +196,11 @@ def template_xlsx(columns: list[Column], title: str, examples: list[list[str]]) 
     formula_guard.append(guide, [c.header for c in columns])
     for example in examples:
         formula_guard.append(guide, example)
-    guide.column_dimensions["A"].width = 28
-    guide.column_dimensions["B"].width = 90
+    for row in guide.iter_rows(min_row=5, max_row=4 + len(columns), min_col=2, max_col=2):
+        row[0].alignment = print_setup.TITLE_ALIGNMENT  # the hints wrap
+    print_setup.fit_sheet(guide, header_rows=None, title_rows=(1, 2), minimum=(28, 90))
+    for index in range(3, guide.max_column + 1):
+        guide.column_dimensions[get_column_letter(index)].width = 16
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from cdso.extensions import db
+from cdso.formatting import by_name
 from cdso.models import Unit
 
 HAI_PHONG_PROVINCE_CODE = 31
@@ -104,8 +105,9 @@ def all_units() -> tuple[UnitRef, ...]:
     """The units as small immutable records. Reference data: cached per database."""
     key = str(db.engine.url)
     if key not in _cache:
-        rows = db.session.execute(select(Unit.id, Unit.name, Unit.short_name, Unit.kind)
-                                  .order_by(Unit.name)).all()
+        rows = by_name(db.session.execute(select(Unit.id, Unit.name, Unit.short_name,
+                                                 Unit.kind).order_by(Unit.id)),
+                       lambda r: r.name)
         refs = tuple(UnitRef(r.id, r.name, r.short_name, r.kind, tone_key(r.short_name),
                              plain_key(r.short_name)) for r in rows)
         if refs:

@@ -11,11 +11,12 @@ from openpyxl.styles import Font, PatternFill
 from sqlalchemy import select
 
 from cdso.extensions import db
-from cdso.formatting import number, utcnow
+from cdso.formatting import number, sort_key, utcnow
 from cdso.models import Account, Unit
 from cdso.services.accounts import scope
 from cdso.services.imports import tabular
 from cdso.services.imports.errors import RowError, TableError
+from cdso.services.exports import print_setup
 from cdso.services.units import catalogue as units
 from cdso.services.exports import guard
 
@@ -73,7 +74,7 @@ def visible_units(account: Account) -> list[Unit]:
     if ids is not None:
         query = query.where(Unit.id.in_(ids or {-1}))
     units_list = list(db.session.scalars(query))
-    units_list.sort(key=lambda u: (units.plain_key(u.short_name), u.name))
+    units_list.sort(key=lambda u: (sort_key(u.short_name), sort_key(u.name)))
     return units_list
 
 
@@ -101,7 +102,7 @@ def apply(account: Account, values: dict[int, int | None], how: str) -> int:
         unit = db.session.get(Unit, unit_id)
         if unit.adult_population != value:
             changed[unit.code] = [unit.adult_population, value]
-            unit.adult_population = value
+            unit.adult_population, unit.population_is_demo = value, False
             unit.population_updated_at = now
     if changed:
         scope.log_access(account, "population.update", target_type="unit",
@@ -215,8 +216,7 @@ def template_workbook(account: Account) -> bytes:
     for unit in visible_units(account):
         guard.append(sheet, [unit.code, unit.name, unit.adult_population])
         sheet.cell(sheet.max_row, 3).number_format = "#,##0"
-    for column, width in zip("ABC", (12, 32, 22), strict=True):
-        sheet.column_dimensions[column].width = width
+    print_setup.fit_sheet(sheet, header_rows=(2, 2), title_rows=(1,), minimum=(12, 28, 22))
     sheet.freeze_panes = "A3"
     out = io.BytesIO()
     workbook.save(out)
