@@ -110,7 +110,7 @@ def clean_password(raw: str) -> str:
     return raw
 
 
-@dataclass
+@dataclass(slots=True)
 class NewParticipant:
     full_name: str
     birth_date: dt.date

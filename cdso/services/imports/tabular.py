@@ -131,13 +131,42 @@ def read_cells(filename: str, data: bytes) -> list[list[str]]:
 
 def read_table(filename: str, data: bytes, columns: list[Column]) -> list[tuple[int, dict]]:
     """The non-blank rows as (row number, {header: text}), only the known columns.
-    Raises TableError for a file that cannot be used at all."""
+    Raises TableError for a file that cannot be used at all. Each row's cells are dropped
+    as its dict is made, so a 100,000-row list is never held twice."""
     cells = read_cells(filename, data)
-    rows = [(index + 1, values) for index, values in enumerate(cells)]
-    rows = [(number, values) for number, values in rows if any(values)]
-    if not rows:
+    first = next((index for index, values in enumerate(cells) if any(values)), None)
+    if first is None:
         raise TableError("Tệp không có dữ liệu.")
-    header_number, header_cells = rows[0]
+    positions = _positions(cells[first], first + 1, columns)
+    body: list[tuple[int, dict]] = []
+    for index in range(first + 1, len(cells)):
+        values, cells[index] = cells[index], None
+        if any(values):
+            body.append((index + 1, {header: values[i] if i < len(values) else ""
+                                     for header, i in positions.items()}))
+    if not body:
+        raise TableError("Tệp chỉ có dòng tiêu đề, chưa có người nào.")
+    return body
+
+
+class Draining:
+    """A table's rows handed over once: each row is let go as it is read, so that a check
+    holding its own results never holds the raw rows too (a 100,000-row list)."""
+
+    def __init__(self, rows: list) -> None:
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        for index in range(len(self.rows)):
+            row, self.rows[index] = self.rows[index], None
+            yield row
+
+
+def _positions(header_cells: list[str], header_number: int,
+               columns: list[Column]) -> dict[str, int]:
     wanted = {}
     for column in columns:
         for name_ in (column.header, *column.aliases):
@@ -151,12 +180,7 @@ def read_table(filename: str, data: bytes, columns: list[Column]) -> list[tuple[
     if missing:
         raise TableError(f"Dòng tiêu đề (dòng {header_number}) thiếu cột: "
                          f"{', '.join(missing)}. Xin dùng đúng mẫu danh sách.")
-    body = rows[1:]
-    if not body:
-        raise TableError("Tệp chỉ có dòng tiêu đề, chưa có người nào.")
-    return [(number, {header: values[i] if i < len(values) else ""
-                      for header, i in positions.items()})
-            for number, values in body]
+    return positions
 
 
 def template_xlsx(columns: list[Column], title: str, examples: list[list[str]]) -> bytes:
