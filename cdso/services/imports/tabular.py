@@ -71,11 +71,12 @@ def _csv_rows(data: bytes, limit: guard.Limits) -> list[list[str]]:
     first_line = text.split("\n", 1)[0]
     delimiter = max([",", ";", "\t"], key=first_line.count)
     guard.check_csv_text(text, limit)
-    budget, rows = guard.Budget(limit), []
+    budget, rows, same = guard.Budget(limit), [], {}
     try:
         for values in csv.reader(io.StringIO(text), delimiter=delimiter):
             budget.row(len(values))
-            rows.append([cell_text(v) for v in values])
+            # one copy of each repeated text (genders, groups, units, dates): less memory
+            rows.append([same.setdefault(cell, cell) for cell in map(cell_text, values)])
     except csv.Error:
         raise TableError("Không đọc được tệp CSV này (có ô quá dài hoặc dấu ngoặc kép không "
                          "khớp). Xin lưu lại từ Excel dưới dạng CSV UTF-8.") from None
@@ -94,10 +95,10 @@ def _xlsx_rows(data: bytes, limit: guard.Limits) -> list[list[str]]:
     try:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # rows as the file has them, not as it claims
-        budget, rows = guard.Budget(limit), []
+        budget, rows, same = guard.Budget(limit), [], {}
         for values in sheet.iter_rows(values_only=True):
             budget.row(len(values))
-            texts = [cell_text(v) for v in values]
+            texts = [same.setdefault(cell, cell) for cell in map(cell_text, values)]
             while texts and not texts[-1]:
                 texts.pop()
             rows.append(texts)
@@ -130,21 +131,43 @@ def read_cells(filename: str, data: bytes) -> list[list[str]]:
     raise TableError("Chỉ nhận tệp .xlsx hoặc .csv. Xin tải tệp mẫu về và điền vào.")
 
 
-def read_table(filename: str, data: bytes, columns: list[Column]) -> list[tuple[int, dict]]:
-    """The non-blank rows as (row number, {header: text}), only the known columns.
-    Raises TableError for a file that cannot be used at all. Each row's cells are dropped
-    as its dict is made, so a 100,000-row list is never held twice."""
+class Row:
+    """One row's cells by our headers (only the known columns), read like a dict but
+    without a dict per row: a 100,000-row list stays small."""
+
+    __slots__ = ("positions", "values")
+
+    def __init__(self, positions: dict[str, int], values: list[str]) -> None:
+        self.positions, self.values = positions, values
+
+    def get(self, header: str, default=None):
+        index = self.positions.get(header)
+        if index is None:
+            return default
+        return self.values[index] if index < len(self.values) else ""
+
+    def __getitem__(self, header: str) -> str:
+        if header not in self.positions:
+            raise KeyError(header)
+        return self.get(header)
+
+    def __contains__(self, header: str) -> bool:
+        return header in self.positions
+
+
+def read_table(filename: str, data: bytes, columns: list[Column]) -> list[tuple[int, Row]]:
+    """The non-blank rows as (row number, Row), cells by our headers. Raises TableError
+    for a file that cannot be used at all."""
     cells = read_cells(filename, data)
     first = next((index for index, values in enumerate(cells) if any(values)), None)
     if first is None:
         raise TableError("Tệp không có dữ liệu.")
     positions = _positions(cells[first], first + 1, columns)
-    body: list[tuple[int, dict]] = []
+    body: list[tuple[int, Row]] = []
     for index in range(first + 1, len(cells)):
         values, cells[index] = cells[index], None
         if any(values):
-            body.append((index + 1, {header: values[i] if i < len(values) else ""
-                                     for header, i in positions.items()}))
+            body.append((index + 1, Row(positions, values)))
     if not body:
         raise TableError("Tệp chỉ có dòng tiêu đề, chưa có người nào.")
     return body
