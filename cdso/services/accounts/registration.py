@@ -115,7 +115,7 @@ def clean_password(raw: str, *, official: bool = False, phone: str | None = None
         raise Invalid(str(problem)) from None
 
 
-@dataclass
+@dataclass(slots=True)
 class NewParticipant:
     full_name: str
     birth_date: dt.date

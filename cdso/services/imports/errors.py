@@ -15,7 +15,7 @@ class TableError(ValueError):
         self.limit = limit
 
 
-@dataclass
+@dataclass(slots=True)
 class RowError:
     row: int  # the row number as the spreadsheet shows it
     label: str = ""  # what identifies the row for a person: the name or phone typed

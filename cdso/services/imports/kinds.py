@@ -21,7 +21,6 @@ def members(job: ImportJob, data: bytes) -> Outcome:
     if not report.ok:
         raise Rejected("Có người trong danh sách vừa đăng ký hoặc danh sách có lỗi; xin sửa "
                        "rồi tải lên lại.", report.errors)
-    pipeline.tick(len(report.people), len(report.people))
     batch = enrolment.enrol_members(report, contest, actor, filename=job.filename,
                                     digest=job.sha256, ip=(job.params or {}).get("ip"))
     return Outcome(f"Đã tạo {number(len(report.people))} tài khoản. Xin in phiếu đăng nhập "

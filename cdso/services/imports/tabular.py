@@ -8,6 +8,7 @@ do not matter, so "Ngày sinh (ngày/tháng/năm) *" is the column "Ngày sinh".
 from __future__ import annotations
 
 import csv
+import functools
 import datetime as dt
 import hashlib
 import io
@@ -72,12 +73,14 @@ def _csv_rows(data: bytes, limit: guard.Limits) -> list[list[str]]:
     first_line = text.split("\n", 1)[0]
     delimiter = max([",", ";", "\t"], key=first_line.count)
     guard.check_csv_text(text, limit)
-    budget, rows = guard.Budget(limit), []
+    budget, rows, same = guard.Budget(limit), [], {}
     try:
         for values in csv.reader(io.StringIO(text), delimiter=delimiter):
             budget.row(len(values))
-            # a guarded export (a leading apostrophe) comes back as typed
-            rows.append([cell_text(formula_guard.csv_unguard(v)) for v in values])
+            # a guarded export (a leading apostrophe) comes back as typed; one copy of each
+            # repeated text (genders, groups, units, dates): less memory
+            rows.append([same.setdefault(cell, cell) for cell in
+                         (cell_text(formula_guard.csv_unguard(v)) for v in values)])
     except csv.Error:
         raise TableError("Không đọc được tệp CSV này (có ô quá dài hoặc dấu ngoặc kép không "
                          "khớp). Xin lưu lại từ Excel dưới dạng CSV UTF-8.") from None
@@ -96,10 +99,10 @@ def _xlsx_rows(data: bytes, limit: guard.Limits) -> list[list[str]]:
     try:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # rows as the file has them, not as it claims
-        budget, rows = guard.Budget(limit), []
+        budget, rows, same = guard.Budget(limit), [], {}
         for values in sheet.iter_rows(values_only=True):
             budget.row(len(values))
-            texts = [cell_text(v) for v in values]
+            texts = [same.setdefault(cell, cell) for cell in map(cell_text, values)]
             while texts and not texts[-1]:
                 texts.pop()
             rows.append(texts)
@@ -132,15 +135,66 @@ def read_cells(filename: str, data: bytes) -> list[list[str]]:
     raise TableError("Chỉ nhận tệp .xlsx hoặc .csv. Xin tải tệp mẫu về và điền vào.")
 
 
-def read_table(filename: str, data: bytes, columns: list[Column]) -> list[tuple[int, dict]]:
-    """The non-blank rows as (row number, {header: text}), only the known columns.
-    Raises TableError for a file that cannot be used at all."""
+class Row:
+    """One row's cells by our headers (only the known columns), read like a dict but
+    without a dict per row: a 100,000-row list stays small."""
+
+    __slots__ = ("positions", "values")
+
+    def __init__(self, positions: dict[str, int], values: list[str]) -> None:
+        self.positions, self.values = positions, values
+
+    def get(self, header: str, default=None):
+        index = self.positions.get(header)
+        if index is None:
+            return default
+        return self.values[index] if index < len(self.values) else ""
+
+    def __getitem__(self, header: str) -> str:
+        if header not in self.positions:
+            raise KeyError(header)
+        return self.get(header)
+
+    def __contains__(self, header: str) -> bool:
+        return header in self.positions
+
+
+def read_table(filename: str, data: bytes, columns: list[Column]) -> list[tuple[int, Row]]:
+    """The non-blank rows as (row number, Row), cells by our headers. Raises TableError
+    for a file that cannot be used at all."""
     cells = read_cells(filename, data)
-    rows = [(index + 1, values) for index, values in enumerate(cells)]
-    rows = [(number, values) for number, values in rows if any(values)]
-    if not rows:
+    first = next((index for index, values in enumerate(cells) if any(values)), None)
+    if first is None:
         raise TableError("Tệp không có dữ liệu.")
-    header_number, header_cells = rows[0]
+    positions = _positions(cells[first], first + 1, columns)
+    body: list[tuple[int, Row]] = []
+    for index in range(first + 1, len(cells)):
+        values, cells[index] = cells[index], None
+        if any(values):
+            body.append((index + 1, Row(positions, values)))
+    if not body:
+        raise TableError("Tệp chỉ có dòng tiêu đề, chưa có người nào.")
+    return body
+
+
+class Draining:
+    """A table's rows handed over once: each row is let go as it is read, so that a check
+    holding its own results never holds the raw rows too (a 100,000-row list)."""
+
+    def __init__(self, rows: list) -> None:
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        for index in range(len(self.rows)):
+            row, self.rows[index] = self.rows[index], None
+            yield row
+
+
+def _positions(header_cells: list[str], header_number: int,
+               columns: list[Column]) -> dict[str, int]:
     wanted = {}
     for column in columns:
         for name_ in (column.header, *column.aliases):
@@ -154,12 +208,7 @@ def read_table(filename: str, data: bytes, columns: list[Column]) -> list[tuple[
     if missing:
         raise TableError(f"Dòng tiêu đề (dòng {header_number}) thiếu cột: "
                          f"{', '.join(missing)}. Xin dùng đúng mẫu danh sách.")
-    body = rows[1:]
-    if not body:
-        raise TableError("Tệp chỉ có dòng tiêu đề, chưa có người nào.")
-    return [(number, {header: values[i] if i < len(values) else ""
-                      for header, i in positions.items()})
-            for number, values in body]
+    return positions
 
 
 def template_xlsx(columns: list[Column], title: str, examples: list[list[str]]) -> bytes:
@@ -239,7 +288,9 @@ GROUP_OF_ORGANISATION_KIND = {"truong_hoc": Group.STUDENT.value, "co_quan": Grou
                               "doanh_nghiep": Group.BUSINESS.value}
 
 
+@functools.cache
 def _group_words() -> dict[str, str]:
+    """The words for each group (built once: it was 70% of checking a list)."""
     words = {}
     for group, label in GROUP_LABELS.items():
         words[group.value] = words[plain_key(label)] = group.value
