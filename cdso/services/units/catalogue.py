@@ -149,22 +149,6 @@ def suggest(text: str, units: list[UnitRef] | None = None, limit: int = 5) -> li
     return [u for name in close for u in by_plain[name]][:limit]
 
 
-def search(text: str, limit: int = 12) -> list[UnitRef]:
-    """Units whose name contains what was typed (plain match), for the picker."""
-    kind, short = split_kind(text)
-    wanted = plain_key(short)
-    units = [u for u in all_units() if kind is None or u.kind == kind]
-    if not wanted:
-        return units[:limit]
-    starts = [u for u in units if u.plain.startswith(wanted)]
-    contains = [u for u in units if wanted in u.plain and u not in starts]
-    found = starts + contains
-    if has_diacritics(short):
-        tone = tone_key(short)
-        found = [u for u in found if tone in u.tone] or found
-    return found[:limit]
-
-
 @dataclass
 class OldAddressResult:
     unit: UnitRef | None
