@@ -94,7 +94,7 @@ class Entry:
     inner: tuple[str, ...]  # the key from the second word on, from the third, …
     old: bool = False
     via: str = ""
-    order: int = 0  # place in the index: new units alphabetically, then old names
+    order: int = 0  # place in the index: new units in Vietnamese order, then old names
 
 
 def make_entry(unit: UnitRef, name: str, *, old: bool = False, via: str = "",
@@ -172,7 +172,11 @@ def _new_unit_keys(units: tuple[UnitRef, ...]) -> dict[str, UnitRef]:
 
 
 def build_index(units: tuple[UnitRef, ...]) -> Index:
-    index = Index([make_entry(unit, unit.short_name, order=n) for n, unit in enumerate(units)])
+    import icu
+
+    collator = icu.Collator.createInstance(icu.Locale("vi_VN"))
+    ordered = sorted(units, key=lambda u: (collator.getSortKey(u.short_name), u.kind))
+    index = Index([make_entry(unit, unit.short_name, order=n) for n, unit in enumerate(ordered)])
     by_key = _new_unit_keys(units)
     district_units: dict[tuple[str, str], list[UnitRef]] = {}
     for old in old_units():
@@ -199,6 +203,8 @@ def index_for(units: tuple[UnitRef, ...]) -> Index:
     """The index of these units, built once (the units are cached per database)."""
     held = _indexes.get(id(units))
     if held is None or held[0] is not units:
+        if len(_indexes) >= 4:  # units reloaded (tests, `cdso init`): drop the old indexes
+            _indexes.clear()
         held = (units, build_index(units))
         _indexes[id(units)] = held
     return held[1]

@@ -77,10 +77,11 @@ def _rank(query: Query, index: names.Index) -> list[Choice]:
     best: dict[int, tuple[tuple, Choice]] = {}
 
     def offer(rank: int, entry: Entry, distance: int = 0) -> None:
-        # Ties: the kind the prefix named, then the shorter new name (closer to what
-        # was typed), then the index's order (an old unit's main successor first).
+        # Ties: the marks as typed, the kind the prefix named, then the index's order (new names in
+        # Vietnamese alphabetical order; an old unit's main successor first).
         kind_miss = int(query.kind is not None and entry.unit.kind != query.kind)
-        key = (rank, distance, kind_miss, 0 if entry.old else len(entry.key), entry.order)
+        tone_miss = int(bool(query.tone) and not entry.tone.startswith(query.tone))
+        key = (rank, distance, tone_miss, kind_miss, entry.order)
         held = best.get(entry.unit.id)
         if held is None or key < held[0]:
             best[entry.unit.id] = (key, Choice(entry.unit, entry.via))
