@@ -41,7 +41,7 @@ def chosen_unit(values: Mapping) -> units.UnitRef | None:
     if unit_id.isdigit():
         return next((u for u in units.all_units() if u.id == int(unit_id)), None)
     if values.get("unit_query"):
-        return units.lookup(values["unit_query"]).unit
+        return units.lookup(values["unit_query"], suggest_closest=False).unit
     return None
 
 

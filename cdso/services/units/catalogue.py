@@ -118,8 +118,9 @@ def clear_cache() -> None:
     _cache.clear()
 
 
-def lookup(text: str) -> LookupResult:
-    """Find one unit by what a person typed; never a silent guess."""
+def lookup(text: str, *, suggest_closest: bool = True) -> LookupResult:
+    """Find one unit by what a person typed; never a silent guess. Without
+    `suggest_closest`, a name that fits no unit returns no suggestions (faster)."""
     kind, short = split_kind(text)
     units = [u for u in all_units() if kind is None or u.kind == kind]
     if not short:
@@ -137,7 +138,7 @@ def lookup(text: str) -> LookupResult:
             return LookupResult(unit=loose[0])
         if len(loose) > 1:
             return LookupResult(candidates=tuple(loose))
-    return LookupResult(suggestions=tuple(suggest(short, units)))
+    return LookupResult(suggestions=tuple(suggest(short, units)) if suggest_closest else ())
 
 
 def suggest(text: str, units: list[UnitRef] | None = None, limit: int = 5) -> list[UnitRef]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -109,6 +110,25 @@ def make_entry(unit: UnitRef, name: str, *, old: bool = False, via: str = "",
 class Index:
     entries: list[Entry] = field(default_factory=list)
     districts: dict[str, list[Entry]] = field(default_factory=dict)  # old district key -> units
+    keys: list[str] = field(default_factory=list)  # entries[i].key, for RapidFuzz
+    starts: list[tuple[str, int]] = field(default_factory=list)  # sorted (key, entry position)
+    inner: list[tuple[str, int]] = field(default_factory=list)  # sorted (inner key, position)
+
+    def seal(self) -> Index:
+        self.keys = [e.key for e in self.entries]
+        self.starts = sorted((e.key, n) for n, e in enumerate(self.entries))
+        self.inner = sorted((k, n) for n, e in enumerate(self.entries) for k in e.inner)
+        return self
+
+    def starting_with(self, prefix: str, inner: bool = False) -> list[Entry]:
+        """Entries whose key (or, with `inner`, a later word of it) starts with `prefix`."""
+        table = self.inner if inner else self.starts
+        found = []
+        for key, position in table[bisect_left(table, (prefix, -1)):]:
+            if not key.startswith(prefix):
+                break
+            found.append(self.entries[position])
+        return found
 
 
 @dataclass(frozen=True)
@@ -193,7 +213,7 @@ def build_index(units: tuple[UnitRef, ...]) -> Index:
                    for n, unit in enumerate(listed)]
         if entries:
             index.districts.setdefault(entries[0].key, []).extend(entries)
-    return index
+    return index.seal()
 
 
 _indexes: dict[int, tuple[tuple[UnitRef, ...], Index]] = {}

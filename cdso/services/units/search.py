@@ -77,8 +77,8 @@ def _rank(query: Query, index: names.Index) -> list[Choice]:
     best: dict[int, tuple[tuple, Choice]] = {}
 
     def offer(rank: int, entry: Entry, distance: int = 0) -> None:
-        # Ties: the marks as typed, the kind the prefix named, then the index's order (new names in
-        # Vietnamese alphabetical order; an old unit's main successor first).
+        # Ties: the marks as typed, the kind the prefix named, then the index's order
+        # (new names in Vietnamese alphabetical order; an old unit's main successor first).
         kind_miss = int(query.kind is not None and entry.unit.kind != query.kind)
         tone_miss = int(bool(query.tone) and not entry.tone.startswith(query.tone))
         key = (rank, distance, tone_miss, kind_miss, entry.order)
@@ -86,19 +86,20 @@ def _rank(query: Query, index: names.Index) -> list[Choice]:
         if held is None or key < held[0]:
             best[entry.unit.id] = (key, Choice(entry.unit, entry.via))
 
-    for entry in index.entries:
+    for entry in index.starting_with(query.key):
         shift = 1 if entry.old else 0
         if entry.key == query.key:
             tone = not entry.old and query.tone and entry.tone == query.tone
             offer(EXACT_TONE if tone else EXACT + shift, entry)
-        elif entry.key.startswith(query.key):
+        else:
             offer(PREFIX + shift, entry)
-        elif len(query.key) >= 3 and any(s.startswith(query.key) for s in entry.inner):
-            offer(INNER + shift, entry)
+    if len(query.key) >= 3:
+        for entry in index.starting_with(query.key, inner=True):
+            offer(INNER + (1 if entry.old else 0), entry)
     if query.allowed:
-        keys = [e.key for e in index.entries]
         for _, distance, position in process.extract(
-                query.key, keys, scorer=OSA.distance, score_cutoff=query.allowed, limit=None):
+                query.key, index.keys, scorer=OSA.distance, score_cutoff=query.allowed,
+                limit=None):
             entry = index.entries[position]
             offer(FUZZY + (1 if entry.old else 0), entry, distance)
     district = index.districts.get(query.key)
