@@ -24,7 +24,8 @@ from cdso.services.accounts.registration import Invalid, NewParticipant
 
 TEXT_FIELDS = ("full_name", "birth_date", "gender", "phone", "cccd", "unit_query", "unit_id",
                "old_ward", "old_district", "organisation_id", "group")
-MAX_TYPED = 200  # longer input is cut before it is echoed back or checked
+MAX_TYPED = 500  # longer input is cut before it is echoed back or checked (each check
+# has its own, lower limit and says so: the name 100, the unit search 100)
 GENDERS = [("nam", "Nam"), ("nu", "Nữ"), ("khac", "Khác")]
 GROUPS = [(g.value, label) for g, label in GROUP_LABELS.items()]
 UNIT_ACTIONS = {"search-unit", "old-address", "choose-unit"}
