@@ -12,10 +12,13 @@ communes, towns and districts of Hải Phòng and Hải Dương, with their mark
 several new ones leads to each of them, the main one first)."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import sqlite3
 import unicodedata
 from bisect import bisect_left
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -146,15 +149,21 @@ def _where(old: OldUnit) -> str:
     return f"{district}, {old.province}" if old.province else district
 
 
+def _package_data() -> Path:
+    """vietnamadminunits' data folder, found without importing the package (its import
+    loads a parser and shapely: seconds, where reading the two files below takes ms)."""
+    spec = importlib.util.find_spec("vietnamadminunits")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("vietnamadminunits is not installed")
+    return Path(list(spec.submodule_search_locations)[0]) / "data"
+
+
 @lru_cache(maxsize=1)
 def old_units() -> tuple[OldUnit, ...]:
     """Every old ward, commune and town of Hải Phòng and Hải Dương with the new units it
     became (a district with no ward, Bạch Long Vĩ, as one row without a ward name)."""
-    import vietnamadminunits
-    from vietnamadminunits.database import query
-
-    path = Path(vietnamadminunits.__file__).parent / "data" / "converter_2025.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data_dir = _package_data()
+    data = json.loads((data_dir / "converter_2025.json").read_text(encoding="utf-8"))
     new_of: dict[str, list[str]] = {}
     for new_key, olds in data["DICT_PROVINCE_WARD_NO_DIVIDED"][NEW_PROVINCE_KEY].items():
         for old_key in olds:
@@ -162,16 +171,16 @@ def old_units() -> tuple[OldUnit, ...]:
     for old_key, parts in data["DICT_PROVINCE_WARD_DIVIDED"].get(NEW_PROVINCE_KEY, {}).items():
         ordered = sorted(parts, key=lambda p: not p["isDefaultNewWard"])
         new_of.setdefault(old_key, []).extend(p["newWardKey"] for p in ordered)
-    rows = query("select provinceKey, provinceCode, districtKey, wardKey, ward, wardShort, "
-                 "district, districtShort from admin_units_legacy "
-                 "where provinceCode in ('30', '31')")
+    with closing(sqlite3.connect(f"file:{data_dir / 'dataset.db'}?mode=ro", uri=True)) as conn:
+        rows = conn.execute("select provinceKey, provinceCode, districtKey, wardKey, ward, "
+                            "wardShort, district, districtShort from admin_units_legacy "
+                            "where provinceCode in ('30', '31') order by rowid").fetchall()
     found = []
-    for row in rows:
-        old_key = f"{row['provinceKey']}_{row['districtKey']}_{row['wardKey'] or ''}"
+    for p_key, p_code, d_key, w_key, ward, ward_short, district, district_short in rows:
+        old_key = f"{p_key}_{d_key}_{w_key or ''}"
         if old_key in new_of:
-            found.append(OldUnit(row["ward"] or "", row["wardShort"] or "", row["district"],
-                                 row["districtShort"], OLD_PROVINCES[row["provinceCode"]],
-                                 tuple(new_of[old_key])))
+            found.append(OldUnit(ward or "", ward_short or "", district, district_short,
+                                 OLD_PROVINCES[p_code], tuple(new_of[old_key])))
     return tuple(found)
 
 

@@ -66,7 +66,7 @@ def search_units(text: str, limit: int = MAX_CHOICES) -> SearchResult:
     index = names.index_for(all_units())
     ranked = _rank(query, index)
     if not ranked:
-        close = _close(query, index.entries)
+        close = _close(query, index)
         if not close:
             return SearchResult(message=NOT_FOUND)
         return SearchResult(choices=close[:limit], message=CLOSE_ONLY)
@@ -109,11 +109,11 @@ def _rank(query: Query, index: names.Index) -> list[Choice]:
     return [choice for _, choice in sorted(best.values(), key=lambda pair: pair[0])]
 
 
-def _close(query: Query, entries: list[Entry]) -> list[Choice]:
+def _close(query: Query, index: names.Index) -> list[Choice]:
     """Nothing fits within one letter a word: the nearest names, as suggestions."""
     seen: dict[int, Choice] = {}
-    for _, _, position in process.extract(query.key, [e.key for e in entries],
+    for _, _, position in process.extract(query.key, index.keys,
                                           scorer=fuzz.ratio, score_cutoff=70, limit=12):
-        entry = entries[position]
+        entry = index.entries[position]
         seen.setdefault(entry.unit.id, Choice(entry.unit, entry.via))
     return list(seen.values())[:3]
