@@ -81,6 +81,10 @@ def test_never_more_than_eight_choices(app):
     ("?!.,;:-–()…", search.NO_LETTERS),
     ("   ", ""),
     ("qqqqzzzz", search.NOT_FOUND),
+    ("phường", search.ONLY_TYPE),
+    ("Xã", search.ONLY_TYPE),
+    ("TP Hải Phòng", search.ONLY_TYPE),
+    ("thành phố hải phòng", search.ONLY_TYPE),
 ])
 def test_bad_queries_get_a_clear_message_and_no_choice(app, typed, message):
     found = search_units(typed)

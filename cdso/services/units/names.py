@@ -72,8 +72,21 @@ def _strip(tokens: list[str], plain: list[str]) -> tuple[list[str], str | None, 
     return tokens, None, False
 
 
+def _only_a_type(plain: list[str]) -> bool:
+    """"phường", "xã", "Hải Phòng", "TP Hải Phòng": a type or the city, and no name."""
+    rest = list(plain)
+    while rest:
+        tail = next((t for t in TRAILING if tuple(rest[-len(t):]) == t), None)
+        if tail is None:
+            break
+        rest = rest[:-len(tail)]
+    return not rest or any(tuple(rest) == head and len("".join(head)) >= 2
+                           for head, _, _ in PREFIXES)
+
+
 def parse_query(text: str) -> Query | None:
-    """What was typed, folded; None when it holds no letter or digit."""
+    """What was typed, folded; None when it holds no letter or digit. A query of only a
+    type or the city's name ("phường", "Hải Phòng") has an empty key."""
     segments = [words(part) for part in text.split(",")]
     tokens = next((s for s in segments if s), [])
     if not tokens:
@@ -81,6 +94,8 @@ def parse_query(text: str) -> Query | None:
     tokens = [t for t in tokens if fold(t)]
     if not tokens:
         return None
+    if _only_a_type([plain_key(t) for t in tokens]):
+        return Query(key="", tone="", kind=None, district_level=False, allowed=0)
     tokens, kind, district_level = _strip(tokens, [plain_key(t) for t in tokens])
     folded = [fold(t) for t in tokens]
     marked = any(plain_key(t) != t for t in tokens)

@@ -32,6 +32,8 @@ MAX_QUERY = 100  # characters; the longest unit name with its prefix is under 30
 TOO_LONG = (f"Tên bạn gõ dài quá {MAX_QUERY} ký tự. Xin chỉ gõ tên xã, phường hoặc đặc khu, "
             "ví dụ “Tứ Kỳ” hoặc “le chan”.")
 NO_LETTERS = "Xin gõ tên xã, phường hoặc đặc khu bằng chữ, ví dụ “Tứ Kỳ” hoặc “le chan”."
+ONLY_TYPE = ("Xin gõ thêm tên riêng của xã, phường hoặc đặc khu, không chỉ “phường”, “xã” "
+             "hay “Hải Phòng”; ví dụ “phường Lê Chân” hoặc “tu ky”.")
 NOT_FOUND = ("Không tìm thấy đơn vị nào có tên như vậy trong 114 xã, phường, đặc khu của "
              "thành phố. Xin gõ lại tên, hoặc tìm theo địa chỉ cũ ở dưới.")
 CLOSE_ONLY = "Không tìm thấy đúng tên này. Các đơn vị có tên gần giống:"
@@ -63,6 +65,8 @@ def search_units(text: str, limit: int = MAX_CHOICES) -> SearchResult:
     query = names.parse_query(text)
     if query is None:
         return SearchResult(message=NO_LETTERS)
+    if not query.key:
+        return SearchResult(message=ONLY_TYPE)
     index = names.index_for(all_units())
     ranked = _rank(query, index)
     if not ranked:
