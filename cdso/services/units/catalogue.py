@@ -7,6 +7,8 @@ case, and in whether diacritics are typed at all. Two keys handle that:
   written, so "Việt Hoà" == "Việt Hòa" but "Cẩm Giang" != "Cẩm Giàng";
 - the *plain key* drops every diacritic, for input typed without them ("viet hoa");
   when a plain key fits several units, the person is asked to choose.
+lookup() finds one unit for imports and forms; the search box a resident types in,
+which also forgives misspellings and old names, is search.py.
 """
 from __future__ import annotations
 
