@@ -40,13 +40,13 @@ CLOSE_ONLY = "Không tìm thấy đúng tên này. Các đơn vị có tên gầ
 
 # Ranks, best first. New names before the old names that lead to the same tier.
 EXACT_TONE, EXACT, OLD_EXACT, DISTRICT, PREFIX, OLD_PREFIX, INNER, OLD_INNER, FUZZY, \
-    OLD_FUZZY, CLOSE = range(11)
+    OLD_FUZZY = range(10)
 
 
 @dataclass(frozen=True)
 class Choice:
     unit: UnitRef
-    via: str = ""  # how an old name led here: "Thị trấn Cát Bà cũ (huyện Cát Hải)"
+    via: str = ""  # how an old name led here: "gồm Thị trấn Cát Bà cũ (huyện Cát Hải)"
 
 
 @dataclass
