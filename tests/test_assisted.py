@@ -242,3 +242,23 @@ def test_assisted_attempt_acts_only_for_that_attempt_then_gives_the_session_back
     assert attempt.status == "finished" and attempt.questions[0].chosen_choice_id == int(choice)
     end = actions("assisted.attempt_end")[0]
     assert end.actor_id == member.id and end.detail["attempt_id"] == attempt.id
+
+
+def test_register_form_default_agrees_with_the_password_hint(web, contest, member):
+    # The password boxes start empty and their hint says "leave empty for a one-time
+    # password": the access chosen by default is the one-time password.
+    support.login(web, member)
+    html = web.get("/ho-tro/dang-ky").get_data(as_text=True)
+    assert 'name="access" value="one_time" checked' in html
+    assert 'name="access" value="own" checked' not in html
+    assert "Bỏ trống nếu cấp mật khẩu dùng một lần" in html
+    # Choosing "the resident types it" and leaving it empty says exactly that.
+    refused = web.post("/ho-tro/dang-ky", data={
+        "csrf_token": support.token(web, "/ho-tro/dang-ky"), "full_name": "Trần Thị Bình",
+        "birth_date": "05/03/1950", "gender": "nu", "phone": "0912 000 016",
+        "unit_id": str(member.unit_id), "group": "nguoi_dan", "access": "own",
+        "consent": "yes", "action": "submit"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Bạn đã chọn «Người dân tự gõ mật khẩu» nhưng ô mật khẩu còn trống" in html
+    assert db.session.scalar(select(Account.id).where(Account.phone == "0912000016")) is None

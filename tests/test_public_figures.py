@@ -89,6 +89,14 @@ def test_map_page_draws_units_and_keeps_the_same_data_as_a_table(client, contest
     assert "band-1" in html and "20% – dưới 40%" in html  # Gia Viên, 25%
     assert "band-unknown" in html and "Chưa rõ dân số" in html
     assert "style=" not in html.split("<svg")[0] and "<script>" not in html
+    # The legend is HTML text under the picture (readable on a 360 px phone), not
+    # shrunk inside the SVG; the table scrolls inside its own box.
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    legend = html[html.index('<figcaption class="map-legend">'):html.index("</figcaption>")]
+    assert "Tỉ lệ bao phủ" not in svg and "Tỉ lệ bao phủ" in legend
+    assert legend.count('<span class="swatch band-') == 6 and "Từ 80% – đạt mục tiêu" in legend
+    assert re.search(r"vòng lớn nhất [\d.]+ thí sinh", legend)
+    assert '<div class="table-wrap map-table" tabindex="0" role="region"' in html
 
 
 def test_open_data_geojson(client, contest, figures):

@@ -19,11 +19,13 @@ from cdso.formatting import by_name, to_local, utcnow
 from cdso.models import GROUP_LABELS, Contest, Organisation
 from cdso.services.accounts import registration as rules
 from cdso.services.units import catalogue as units
+from cdso.services.units.search import Choice, search_units
 from cdso.services.accounts.registration import Invalid, NewParticipant
 
 TEXT_FIELDS = ("full_name", "birth_date", "gender", "phone", "cccd", "unit_query", "unit_id",
                "old_ward", "old_district", "organisation_id", "group")
-MAX_TYPED = 200  # longer input is cut before it is echoed back or checked
+MAX_TYPED = 500  # longer input is cut before it is echoed back or checked (each check
+# has its own, lower limit and says so: the name 100, the unit search 100)
 GENDERS = [("nam", "Nam"), ("nu", "Nữ"), ("khac", "Khác")]
 GROUPS = [(g.value, label) for g, label in GROUP_LABELS.items()]
 UNIT_ACTIONS = {"search-unit", "old-address", "choose-unit"}
@@ -40,7 +42,7 @@ def chosen_unit(values: Mapping) -> units.UnitRef | None:
     if unit_id.isdigit():
         return next((u for u in units.all_units() if u.id == int(unit_id)), None)
     if values.get("unit_query"):
-        return units.lookup(values["unit_query"]).unit
+        return units.lookup(values["unit_query"], suggest_closest=False).unit
     return None
 
 
@@ -55,7 +57,7 @@ def unit_picker(values: dict[str, str], action: str = "") -> dict:
 
     Updates `values["unit_id"]` when the old address or an unambiguous name picks a unit."""
     note = ""
-    results: list[units.UnitRef] = []
+    results: list[Choice] = []
     if action == "old-address":
         converted = units.convert_old_address(values.get("old_ward", ""),
                                               values.get("old_district", ""))
@@ -68,18 +70,18 @@ def unit_picker(values: dict[str, str], action: str = "") -> dict:
     if action == "search-unit":
         values["unit_id"] = ""
     unit = chosen_unit(values)
-    if unit is None and values.get("unit_query"):
-        results = units.search(values["unit_query"])
-        if not results:
-            note = note or units.lookup(values["unit_query"]).message
+    if values.get("unit_query") and action != "old-address":
+        found = search_units(values["unit_query"])
+        results, note = found.choices, note or found.message
     elif unit is None and action == "search-unit":
         note = "Xin gõ tên xã, phường hoặc đặc khu rồi bấm Tìm."
     if unit is not None:
         values["unit_id"] = str(unit.id)
-        if action == "search-unit":
-            results = [unit]
-    return {"unit_results": results, "unit_note": note, "chosen_unit": unit,
-            "organisations": organisations_of(unit.id) if unit else [],
+        if all(choice.unit.id != unit.id for choice in results):
+            # The chosen unit stays the only one: never a radio beside a hidden value.
+            results = [Choice(unit)] if action == "search-unit" else []
+    return {"unit_results": results, "unit_note": "" if unit and results else note,
+            "chosen_unit": unit, "organisations": organisations_of(unit.id) if unit else [],
             "genders": GENDERS, "groups": GROUPS}
 
 

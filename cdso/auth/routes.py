@@ -15,7 +15,7 @@ from cdso.formatting import utcnow
 from cdso.services.accounts import registration
 from cdso.services.accounts.registration import RESET_HINT
 from cdso.services.contest.current import current_contest
-from cdso.web.htmx import redirect_to, render
+from cdso.web.htmx import is_htmx, redirect_to
 
 bp = Blueprint("auth", __name__)
 
@@ -94,10 +94,12 @@ def unit_search():
     """The unit picker's results as the person types (htmx), or the form without JS."""
     values = forms.read_values(request.args)
     picker = forms.unit_picker(values, request.args.get("action", "search-unit"))
+    if is_htmx():  # the results alone, as the person types: no contest to read
+        return render_template("auth/_unit_results.html", values=values, errors={}, **picker)
     contest = current_contest()
     closed = contest is None or utcnow() >= contest.closes_at
-    return render("auth/register.html", "auth/_unit_results.html", values=values, errors={},
-                  closed=closed, consent=False, **picker)
+    return render_template("auth/register.html", values=values, errors={}, closed=closed,
+                           consent=False, **picker)
 
 
 from cdso.auth import account, login  # noqa: E402,F401

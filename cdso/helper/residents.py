@@ -44,7 +44,9 @@ def register():
     closed = contest is None or utcnow() >= contest.closes_at
     if request.method == "GET":
         values = forms.read_values({"unit_id": str(current_user.unit_id)})
-        return _register_page(values, {}, forms.unit_picker(values), access="own",
+        # One-time password by default: the password boxes start empty, and their hint
+        # says to leave them empty for a one-time password.
+        return _register_page(values, {}, forms.unit_picker(values), access="one_time",
                               consent=False, closed=closed)
     action = request.form.get("action", "")
     consent = request.form.get("consent") == "yes"
@@ -57,6 +59,9 @@ def register():
     person, errors, values = forms.parse_registration(request.form, contest, require_password=own)
     if access not in ("own", "one_time"):
         errors["access"] = "Xin chọn cách trao quyền truy cập cho người dân."
+    elif own and not request.form.get("password"):
+        errors["password"] = ("Bạn đã chọn «Người dân tự gõ mật khẩu» nhưng ô mật khẩu còn trống: "
+                              "mời người dân gõ mật khẩu, hoặc chọn «Cấp mật khẩu dùng một lần».")
     if values.get("unit_id") and values["unit_id"] != str(current_user.unit_id):
         unit = db.session.get(Unit, current_user.unit_id)
         errors["unit_id"] = f"Bạn chỉ đăng ký hộ người dân của {unit.name}."

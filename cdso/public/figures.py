@@ -13,7 +13,8 @@ from cdso.services.figures import dashboard
 from cdso.services.exports import files as exports
 from cdso.services.contest import public_ranking
 from cdso.services.contest.current import current_contest
-from cdso.services.documents.svg_map import BANDS, UnitPoint, render_unit_map
+from cdso.services.documents.svg_map import (BANDS, UnitPoint, render_unit_map,
+                                             smallest_circle_floor)
 from cdso.web import htmx
 from cdso.services.exports.download import download
 
@@ -58,9 +59,13 @@ def figures_map():
     city, rows = dashboard.unit_rows(contest.id, as_of)
     points = [UnitPoint(r.code, r.name, r.kind, r.lat, r.lon, r.figures.registered,
                         r.figures.coverage) for r in rows]
+    largest = max((p.participants for p in points), default=0)
+    bands = [("band-unknown", "Chưa rõ dân số")] + [
+        (f"band-{i}", label) for i, (_lower, _colour, label) in enumerate(BANDS)]
     return render_template("public/map.html", contest=contest, as_of=as_of, total=city.total,
-                           rows=rows, svg=Markup(render_unit_map(points)),
-                           band=coverage_band)
+                           rows=rows, svg=Markup(render_unit_map(points, legend=False)),
+                           band=coverage_band, bands=bands, largest=largest,
+                           smallest=smallest_circle_floor(largest))
 
 
 def coverage_band(coverage: float | None) -> tuple[str, str]:

@@ -58,14 +58,18 @@ def test_register_and_answer_by_keyboard_only(page, site):
         elif key == "radio:gender":
             page.keyboard.press("ArrowRight")  # «Nữ»: the arrows move and choose
         elif key == "input:unit_query":
-            page.keyboard.type("gia", delay=40)
+            page.keyboard.type("gia v", delay=40)
             expect(page.locator("#unit-results input[name=unit_id]").first).to_be_visible()
         elif key == "radio:unit_id":
             page.keyboard.press("Space")  # the first match: Phường Gia Viên
             expect(page.locator("#f-organisation_id")).to_be_visible()
-            # The focus stays where the person is (htmx puts it on the chosen unit),
-            # so the next Tab reaches the unit's residential groups and schools.
-            assert page.evaluate(FOCUSED) == "p:Đơn vị đã chọn: Phường Gia Viên"
+            # The focus stays where the person is (htmx puts it back on the radio
+            # button, kept checked among the others), so the next Tabs reach the
+            # «Chọn đơn vị này» button and the unit's residential groups and schools.
+            assert page.evaluate(FOCUSED) == "radio:unit_id"
+            assert page.evaluate("() => document.activeElement.checked && document"
+                                 ".activeElement.closest('label').textContent.trim()"
+                                 ) == "Phường Gia Viên"
         elif key == "radio:group":
             page.keyboard.press("Space")
         elif key == "input:consent":

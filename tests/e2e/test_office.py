@@ -38,6 +38,8 @@ def test_ward_clerk_first_login_dashboard_and_dispatch_pdf(new_context, site):
     page.get_by_role("button", name="Đổi mật khẩu").click()
 
     expect(page.get_by_role("heading", name=f"Số liệu {unit}")).to_be_visible()
+    # Reached by boosted forms (login, password change): office.css came with the body.
+    expect(page.locator(".office-menu")).to_have_css("border-top-style", "solid")
     counters = page.get_by_role("region", name="Số liệu chính")
     registered = counters.locator("div", has_text="thí sinh đăng ký").locator("strong")
     expect(registered).to_have_text(re.compile(rf"^{NUMBER}$"))

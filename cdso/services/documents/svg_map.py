@@ -200,8 +200,18 @@ def _inset(
     return "".join(out)
 
 
-def render_unit_map(units: Sequence[UnitPoint], *, id_prefix: str = "cdso-map") -> str:
-    """An inline ``<svg>`` (no XML declaration) of the units as proportional circles."""
+def smallest_circle_floor(max_participants: int) -> int:
+    """Below this many participants a circle shows at the minimum size."""
+    return math.ceil(max_participants * (R_MIN / R_MAX) ** 2)
+
+
+def render_unit_map(units: Sequence[UnitPoint], *, id_prefix: str = "cdso-map",
+                    legend: bool = True) -> str:
+    """An inline ``<svg>`` (no XML declaration) of the units as proportional circles.
+
+    Without `legend` the picture ends under the map: a web page then gives the legend
+    as HTML text, which keeps its size on a 360 px phone (inside the SVG it shrinks
+    with the picture) and grows with the reader's text size."""
     pid = str(escape(id_prefix))
     main = [u for u in units if not is_offshore(u)]
     offshore = [u for u in units if is_offshore(u)]
@@ -269,6 +279,8 @@ def render_unit_map(units: Sequence[UnitPoint], *, id_prefix: str = "cdso-map") 
             box = (WIDTH - PAD - INSET_W, map_bottom, INSET_W, INSET_H)
             height = map_bottom + INSET_H + PAD
         parts.append(_inset(offshore, box, max_p, pid))
+    if not legend:
+        return _svg(parts, height, units, total, reached, pid)
     # --- legend ---------------------------------------------------------------
     ly = height + 6
     parts.append(f'<g id="{pid}-legend">')
@@ -316,8 +328,7 @@ def render_unit_map(units: Sequence[UnitPoint], *, id_prefix: str = "cdso-map") 
             parts.append(
                 _text(cx + R_MAX + 13, base - 2 * r + 4, number(value), size=FONT_SMALL)
             )
-        # Below this many participants a circle shows at the minimum size.
-        floor = math.ceil(max_p * (R_MIN / R_MAX) ** 2)
+        floor = smallest_circle_floor(max_p)
         mx = cx + R_MAX + 80
         parts.append(
             f'<circle cx="{_f(mx)}" cy="{_f(base - R_MIN)}" r="{_f(R_MIN)}" '
@@ -343,8 +354,11 @@ def render_unit_map(units: Sequence[UnitPoint], *, id_prefix: str = "cdso-map") 
         )
         ly = ly + 36
     parts.append("</g>")
-    height = ly + PAD
+    return _svg(parts, ly + PAD, units, total, reached, pid)
 
+
+def _svg(parts: list[str], height: float, units: Sequence[UnitPoint], total: int,
+         reached: int, pid: str) -> str:
     title = "Bản đồ thí sinh theo xã, phường, đặc khu"
     desc = (
         f"{number(len(units))} đơn vị hành chính cấp xã, {number(total)} thí sinh. "

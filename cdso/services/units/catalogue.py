@@ -7,6 +7,8 @@ case, and in whether diacritics are typed at all. Two keys handle that:
   written, so "Việt Hoà" == "Việt Hòa" but "Cẩm Giang" != "Cẩm Giàng";
 - the *plain key* drops every diacritic, for input typed without them ("viet hoa");
   when a plain key fits several units, the person is asked to choose.
+lookup() finds one unit for imports and forms; the search box a resident types in,
+which also forgives misspellings and old names, is search.py.
 """
 from __future__ import annotations
 
@@ -120,8 +122,9 @@ def clear_cache() -> None:
     _cache.clear()
 
 
-def lookup(text: str) -> LookupResult:
-    """Find one unit by what a person typed; never a silent guess."""
+def lookup(text: str, *, suggest_closest: bool = True) -> LookupResult:
+    """Find one unit by what a person typed; never a silent guess. Without
+    `suggest_closest`, a name that fits no unit returns no suggestions (faster)."""
     kind, short = split_kind(text)
     units = [u for u in all_units() if kind is None or u.kind == kind]
     if not short:
@@ -139,7 +142,7 @@ def lookup(text: str) -> LookupResult:
             return LookupResult(unit=loose[0])
         if len(loose) > 1:
             return LookupResult(candidates=tuple(loose))
-    return LookupResult(suggestions=tuple(suggest(short, units)))
+    return LookupResult(suggestions=tuple(suggest(short, units)) if suggest_closest else ())
 
 
 def suggest(text: str, units: list[UnitRef] | None = None, limit: int = 5) -> list[UnitRef]:
@@ -149,22 +152,6 @@ def suggest(text: str, units: list[UnitRef] | None = None, limit: int = 5) -> li
         by_plain.setdefault(unit.plain, []).append(unit)
     close = difflib.get_close_matches(plain_key(text), list(by_plain), n=limit, cutoff=0.6)
     return [u for name in close for u in by_plain[name]][:limit]
-
-
-def search(text: str, limit: int = 12) -> list[UnitRef]:
-    """Units whose name contains what was typed (plain match), for the picker."""
-    kind, short = split_kind(text)
-    wanted = plain_key(short)
-    units = [u for u in all_units() if kind is None or u.kind == kind]
-    if not wanted:
-        return units[:limit]
-    starts = [u for u in units if u.plain.startswith(wanted)]
-    contains = [u for u in units if wanted in u.plain and u not in starts]
-    found = starts + contains
-    if has_diacritics(short):
-        tone = tone_key(short)
-        found = [u for u in found if tone in u.tone] or found
-    return found[:limit]
 
 
 @dataclass
