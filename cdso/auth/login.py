@@ -7,7 +7,9 @@ from flask_login import current_user, logout_user
 from cdso.auth import throttle
 from cdso.auth.routes import bp
 from cdso.auth.sessions import home_url, safe_next, start_session
+from cdso.formatting import utcnow
 from cdso.services.accounts import own as accounts
+from cdso.web.htmx import next_page
 
 BLOCKED = ("Bạn đã nhập sai quá nhiều lần. Vì an toàn, xin đợi 15 phút rồi thử lại, hoặc nhờ "
            "Tổ công nghệ số cộng đồng nơi bạn ở đặt lại mật khẩu.")
@@ -44,7 +46,11 @@ def login():
             "Số điện thoại (tên đăng nhập) hoặc mật khẩu không đúng. Xin kiểm tra rồi thử lại.")},
             422)
     start_session(account)
-    return redirect(next_url or home_url(account), code=303)
+    if next_url or account.is_official or account.must_change_password:
+        return redirect(next_url or home_url(account), code=303)
+    from cdso.quiz.routes import finish_expired, home_page
+    finish_expired(utcnow())
+    return next_page(url_for("quiz.home"), home_page)  # for htmx: /thi in this answer
 
 
 @bp.post("/dang-xuat")

@@ -86,6 +86,11 @@ def _render(sheet: quiz.Sheet, kind: str, position: int = 0, *, partial: bool = 
     return render_template(template, **context), status
 
 
+def question_page(sheet: quiz.Sheet, position: int):
+    """The whole page of question `position` (after starting, or registering and starting)."""
+    return _render(sheet, "question", position)
+
+
 def _after_post(sheet: quiz.Sheet, current: int):
     """The next step: as a partial for htmx (one request), else a redirect (PRG)."""
     kind, position = _target(request.form.get("go", "next"), current, sheet.count)
