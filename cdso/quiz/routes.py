@@ -87,7 +87,6 @@ def start_and_show(contest, joined):
         flash(str(refused), "error")
         return next_page(url_for("quiz.home"), home_page)
     db.session.commit()
-    from cdso.quiz import steps
     sheet = quiz.load_sheet(attempt.id, current_user.id)
     position = sheet.first_unanswered()
     if position is None:
@@ -105,4 +104,4 @@ def results():
                            results=quiz_review.results_of(current_user.id, now), now=now)
 
 
-from cdso.quiz import steps  # noqa: E402,F401
+from cdso.quiz import steps  # noqa: E402

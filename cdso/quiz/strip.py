@@ -10,13 +10,18 @@ from markupsafe import Markup
 
 from cdso.services.quiz.attempts import Sheet
 
-_BUTTON = ('<button name="go" value="{n}" class="{state}{here}" aria-label="Câu {n}{said}">'
-           '{n}</button>')
+_BUTTON = '<button name="go" value="{n}"{state} aria-label="Câu {n}{said}">{n}</button>'
 
 
 def strip_buttons(sheet: Sheet, position: int) -> Markup:
     return Markup("".join(
-        _BUTTON.format(n=slot.position, state="done" if slot.chosen else "todo",
-                       here=" here" if slot.position == position else "",
+        _BUTTON.format(n=slot.position, state=_state(bool(slot.chosen),
+                                                     slot.position == position),
                        said=" (đã trả lời)" if slot.chosen else "")
         for slot in sheet.slots))
+
+
+def _state(done: bool, here: bool) -> str:
+    """The class attribute: nothing for a question still to do (the default look)."""
+    names = " ".join(name for name, on in (("done", done), ("here", here)) if on)
+    return f' class="{names}"' if names else ""
