@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
         from flask_login import current_user
         if (current_user.is_authenticated and current_user.must_change_password
                 and request.endpoint not in {"auth.change_password", "auth.logout", "asset",
-                                             "public.healthz", "static"}):
+                                             "public.healthz", "public.text_size", "static"}):
             return redirect(url_for("auth.change_password"))
         return None
 
