@@ -29,7 +29,7 @@ def test_connection_lost_then_resume_on_another_device(new_context, site):
     first.set_offline(True)
     with page.expect_event("requestfailed"):
         steps.answer_and_go_on(page, 2)
-    expect(page.get_by_role("alert")).to_contain_text("Mất kết nối mạng: chưa gửi được")
+    expect(page.locator("#step .step-note")).to_contain_text("Mất kết nối mạng: chưa gửi được")
     expect(progress).to_contain_text(f"Câu 4/{count}")
 
     # Back online, the page reloaded: the answer that never reached the server is not
