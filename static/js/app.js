@@ -19,17 +19,19 @@
 document.addEventListener("htmx:sendError", function (event) {
   var form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form");
   if (!form) return;
-  var note = form.querySelector(".step-note, .offline");
-  if (!note) {
+  var note = form.querySelector(".step-note");
+  var text = "Mất kết nối mạng: chưa gửi được, điều vừa chọn chưa được lưu. " +
+    "Khi có sóng, xin bấm lại.";
+  if (!note) {  // a live region first, its text a moment later: read out as a change
     note = document.createElement("p");
-    note.className = "error offline";
-    note.setAttribute("aria-live", "assertive");
+    note.className = "step-note error offline";
+    note.setAttribute("role", "alert");
     var place = form.querySelector(".actions") || form.lastElementChild;
     place.parentNode.insertBefore(note, place);
+    setTimeout(function () { note.textContent = text; }, 50);
+  } else {
+    note.textContent = text;
   }
-  note.classList.add("error");
-  note.textContent = "Mất kết nối mạng: chưa gửi được, điều vừa chọn chưa được lưu. " +
-    "Khi có sóng, xin bấm lại.";
   note.scrollIntoView({ block: "nearest" });
 });
 
