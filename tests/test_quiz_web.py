@@ -88,7 +88,7 @@ def test_each_step_is_one_htmx_request_answered_with_the_next_partial(app, conte
     to_review = client.post(f"/thi/{attempt_id}/cau/20", headers=HTMX,
                             data={"csrf_token": csrf, "go": "review"})
     review = to_review.get_data(as_text=True)
-    assert review.startswith('<section id="step" tabindex="-1">') and "Bạn còn 19 câu chưa trả lời" in review
+    assert review.startswith('<section id="step" tabindex="-1"') and "Bạn còn 19 câu chưa trả lời" in review
     fresh()
     assert db.session.scalar(select(AttemptQuestion.chosen_choice_id).where(
         AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1)) == \
