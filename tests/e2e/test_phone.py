@@ -72,7 +72,7 @@ def test_login_and_start_answer_with_the_next_page_itself(page, site):
     answers = []
     page.on("response", lambda r: answers.append(r) if r.request.method == "POST" else None)
     page.goto("/dang-nhap")
-    page.get_by_label("Số điện thoại").fill(site.people.resident_resume)
+    page.get_by_label("Số điện thoại").fill(site.people.resident_fresh)
     page.get_by_label(steps.PASSWORD_LABEL).fill(steps.PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page).to_have_url(re.compile(r"/thi$"))
