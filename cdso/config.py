@@ -65,6 +65,8 @@ def from_environment() -> dict:
                                "application/geo+json", "text/csv"],
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_MIN_SIZE": 300,
+        # Brotli 5 instead of 4: an answer step ~7% smaller for 0.06 ms more CPU (issue 16).
+        "COMPRESS_BR_LEVEL": 5,
         "SEND_FILE_MAX_AGE_DEFAULT": 0,
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         # The one cache (cdso/caching.py): Redis, shared by every node, when REDIS_URL is set;

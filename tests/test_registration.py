@@ -125,10 +125,41 @@ def test_registering_creates_the_account_logs_in_and_counts(app, contest):
     assert "Đăng ký thành công" in client.get("/thi").get_data(as_text=True)
 
 
-def test_registering_with_htmx_redirects_the_whole_page(app, contest):
+def test_registering_with_htmx_answers_with_the_next_page_itself(app, contest):
+    """No wasted hop (issue 16): the quiz home in this very response, its URL pushed."""
     client = browser(app)
     response = post(client, {**GOOD, "consent": "yes"}, headers=HTMX)
-    assert response.status_code == 204 and response.headers["HX-Redirect"] == "/thi"
+    assert response.status_code == 200 and "HX-Redirect" not in response.headers
+    assert response.headers["HX-Push-Url"] == "/thi"
+    html = response.get_data(as_text=True)
+    assert "Đăng ký thành công" in html and "Bắt đầu làm bài" in html
+    assert "Đăng ký thành công" not in client.get("/thi").get_data(as_text=True)  # shown once
+
+
+def test_registering_and_starting_in_one_action(app, contest):
+    """«Đăng ký và bắt đầu làm bài»: one POST answers with question 1 (htmx) or a 303 to it."""
+    client = browser(app)
+    html = client.get("/dang-ky").get_data(as_text=True)
+    assert 'value="submit-start">Đăng ký và bắt đầu làm bài<' in html
+    response = post(client, {**GOOD, "consent": "yes", "action": "submit-start"}, headers=HTMX)
+    assert response.status_code == 200 and "HX-Redirect" not in response.headers
+    assert re.fullmatch(r"/thi/\d+/cau/1", response.headers["HX-Push-Url"])
+    assert "Câu 1/" in response.get_data(as_text=True)
+    plain = browser(app)
+    response = post(plain, {**GOOD, "phone": "0912345679", "consent": "yes",
+                            "action": "submit-start"})
+    assert response.status_code == 303 and re.fullmatch(r"/thi/\d+/cau/1",
+                                                        response.headers["Location"])
+    assert "Câu 1/" in plain.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_register_and_start_is_offered_only_while_the_contest_is_open(app, contest):
+    contest.opens_at = utcnow() + dt.timedelta(days=1)
+    db.session.commit()
+    client = browser(app)
+    assert "bắt đầu làm bài" not in client.get("/dang-ky").get_data(as_text=True)
+    response = post(client, {**GOOD, "consent": "yes", "action": "submit-start"})
+    assert response.status_code == 303 and response.headers["Location"] == "/thi"
 
 
 def test_consent_is_required(app, contest):

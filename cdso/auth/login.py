@@ -5,7 +5,7 @@ a browser that logged in to the account before is known by its device cookie
 (auth/devices.py) and is not slowed by failures made elsewhere."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
 from cdso.auth import devices
@@ -17,6 +17,7 @@ from cdso.formatting import utcnow
 from cdso.services.accounts import login_alerts
 from cdso.services.accounts import own as accounts
 from cdso.services.accounts.login_throttle import keys_for
+from cdso.web.htmx import next_page
 
 
 def waiting_message(seconds: int) -> str:
@@ -70,7 +71,12 @@ def login():
     if device:
         login_throttle().forget(keys)
     start_session(account)
-    response = redirect(next_url or home_url(account), code=303)
+    if next_url or account.is_official or account.must_change_password:
+        response = redirect(next_url or home_url(account), code=303)
+    else:
+        from cdso.quiz.routes import finish_expired, home_page
+        finish_expired(utcnow())
+        response = make_response(next_page(url_for("quiz.home"), home_page))  # htmx: /thi itself
     devices.remember(response, key)
     return response
 

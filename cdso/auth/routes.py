@@ -4,7 +4,7 @@ The blueprint lives here; login/logout are in cdso/auth/login.py and the own-acc
 pages in cdso/auth/account.py, imported at the bottom so their routes register."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -15,15 +15,29 @@ from cdso.formatting import utcnow
 from cdso.services.accounts import registration
 from cdso.services.accounts.registration import RESET_HINT
 from cdso.services.contest.current import current_contest
-from cdso.web.htmx import is_htmx, redirect_to
+from cdso.web.htmx import is_htmx, next_page
 
 bp = Blueprint("auth", __name__)
 
 
 def _register_page(values: dict, errors: dict, picker: dict, *, closed: bool, consent: bool,
                    status: int = 200):
+    contest = current_contest()
+    can_start = contest is not None and contest.is_open(utcnow())
     return render_template("auth/register.html", values=values, errors=errors, closed=closed,
-                           consent=consent, **picker), status
+                           consent=consent, can_start=can_start, **picker), status
+
+
+def _welcome(contest, created, start: bool):
+    """Straight on after registering: the first question itself when the person chose
+    «Đăng ký và bắt đầu làm bài» and the contest is open, else their quiz home; for htmx
+    in this very response (no 204 + HX-Redirect, no second page load: issue 16)."""
+    from cdso.quiz.routes import home_page, start_and_show
+    start_session(created.account)
+    if start and contest.is_open(utcnow()):
+        return start_and_show(contest, created)
+    flash("Đăng ký thành công. Chào mừng bạn đến với Cuộc thi!", "success")
+    return next_page(url_for("quiz.home"), home_page)
 
 
 TOO_MANY_DUPLICATES = (
@@ -84,9 +98,7 @@ def register():
                            "Xin đăng nhập bằng tài khoản đã có; " + RESET_HINT)
         return _register_page(values, errors, forms.unit_picker(values), closed=closed,
                               consent=consent, status=422)
-    start_session(created.account)
-    flash("Đăng ký thành công. Chào mừng bạn đến với Cuộc thi!", "success")
-    return redirect_to("quiz.home")
+    return _welcome(contest, created, start=action == "submit-start")
 
 
 @bp.get("/dang-ky/don-vi")

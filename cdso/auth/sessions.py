@@ -13,7 +13,7 @@ from cdso.models import Account
 def start_session(account: Account) -> None:
     """A new session: nothing of the anonymous one survives, and the id changes."""
     session.clear()
-    session["sid"] = secrets.token_urlsafe(16)
+    session["sid"] = secrets.token_urlsafe(9)  # signed: it only has to differ
     session.permanent = True
     login_user(account)
 

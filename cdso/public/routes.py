@@ -44,3 +44,4 @@ def healthz():
 from cdso.public import figures as figure_pages  # noqa: E402,F401
 from cdso.public import certificates as certificate_pages  # noqa: E402,F401
 from cdso.public import prizes as prize_pages  # noqa: E402,F401
+from cdso.public import reading  # noqa: E402,F401

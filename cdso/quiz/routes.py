@@ -2,7 +2,7 @@
 (/ket-qua). The steps of an attempt are in cdso/quiz/steps.py."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template
+from flask import Blueprint, abort, flash, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -13,7 +13,7 @@ from cdso.services.quiz import review as quiz_review
 from cdso.services.accounts import registration
 from cdso.services.contest.current import current_contest
 from cdso.web.decorators import participant_required
-from cdso.web.htmx import redirect_to
+from cdso.web.htmx import next_page, redirect_to
 
 bp = Blueprint("quiz", __name__)
 
@@ -31,8 +31,13 @@ def finish_expired(now) -> None:
 @bp.get("/thi")
 @participant_required
 def home():
+    finish_expired(utcnow())
+    return home_page()
+
+
+def home_page() -> str:
+    """The participant's home (/thi), rendered for whoever is signed in."""
     now = utcnow()
-    finish_expired(now)
     contest = current_contest()
     joined = registration.registration_of(current_user, contest) if contest else None
     attempt = quiz.open_attempt(joined.id) if joined else None
@@ -65,6 +70,12 @@ def start():
     joined = registration.registration_of(current_user, contest) if contest else None
     if joined is None:
         abort(404)
+    return start_and_show(contest, joined)
+
+
+def start_and_show(contest, joined):
+    """Start the attempt (or take the open one) and answer with the question to work on
+    itself: for htmx no 204 + HX-Redirect and no second page load (issue 16)."""
     try:
         try:
             attempt = quiz.start_attempt(contest, joined, now=utcnow())
@@ -74,12 +85,14 @@ def start():
     except quiz.QuizRefused as refused:
         db.session.commit()  # an expired attempt it finished on the way stays finished
         flash(str(refused), "error")
-        return redirect_to("quiz.home")
+        return next_page(url_for("quiz.home"), home_page)
     db.session.commit()
-    if not any(slot.chosen_choice_id for slot in attempt.questions):
-        # Straight to question 1: one round trip less on a slow link than via resume.
-        return redirect_to("quiz.question", attempt_id=attempt.id, position=1)
-    return redirect_to("quiz.resume", attempt_id=attempt.id)
+    sheet = quiz.load_sheet(attempt.id, current_user.id)
+    position = sheet.first_unanswered()
+    if position is None:
+        return redirect_to("quiz.resume", attempt_id=attempt.id)
+    return next_page(url_for("quiz.question", attempt_id=attempt.id, position=position),
+                     lambda: steps.question_page(sheet, position))
 
 
 @bp.get("/ket-qua")
@@ -91,4 +104,4 @@ def results():
                            results=quiz_review.results_of(current_user.id, now), now=now)
 
 
-from cdso.quiz import steps  # noqa: E402,F401
+from cdso.quiz import steps  # noqa: E402

@@ -1,6 +1,8 @@
 """One URL, two renderings: the full page, or just the partial when htmx asked."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -27,3 +29,13 @@ def redirect_to_url(url: str) -> ResponseReturnValue:
     if request.headers.get("HX-Request") == "true":
         return "", 204, {"HX-Redirect": url}
     return redirect(url, code=303)
+
+
+def next_page(url: str, build: Callable[[], tuple[str, int] | str]) -> ResponseReturnValue:
+    """The next page itself for htmx (a boosted form): swapped in and its URL pushed, with
+    no second round trip (issue 16); post/redirect/get (303) without JavaScript."""
+    if request.headers.get("HX-Request") != "true":
+        return redirect(url, code=303)
+    built = build()
+    body, status = built if isinstance(built, tuple) else (built, 200)
+    return body, status, {"HX-Push-Url": url}

@@ -1,7 +1,7 @@
 """Jinja filters and globals: Vietnamese formats, the current contest, masks."""
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, g, request
 from werkzeug.local import LocalProxy
 
 from cdso import formatting
@@ -28,7 +28,18 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _contest():
         # Looked up when a template first reads it: a partial (an answer step) needs no query.
-        return {"contest": LocalProxy(_current_contest)}
+        return {"contest": LocalProxy(_current_contest),
+                "text_size": text_size()}
+
+
+TEXT_SIZES = ("125", "150")  # «Chữ lớn» (issue 24); the cookie is absent at 100%
+TEXT_SIZE_COOKIE = "chu"
+
+
+def text_size() -> str:
+    """The larger text the person chose ("125", "150"), or "" for the usual size."""
+    size = request.cookies.get(TEXT_SIZE_COOKIE, "")
+    return size if size in TEXT_SIZES else ""
 
 
 # The office pages that show an official the failed-login bursts on their own account.
@@ -36,8 +47,6 @@ LOGIN_BURST_PAGES = {"office.dashboard", "helper.home", "office.home", "office.a
 
 
 def _login_bursts(account) -> list:
-    from flask import request
-
     from cdso.formatting import utcnow
     from cdso.services.accounts.login_alerts import recent_bursts
     if request.endpoint not in LOGIN_BURST_PAGES or not account.is_authenticated:

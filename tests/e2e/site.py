@@ -48,6 +48,7 @@ class People:
     midway_attempt_id: int
     certificate_code: str
     unit_name: str = "Phường Gia Viên"
+    resident_fresh: str = ""  # never started: logs in and starts in tests/e2e/test_phone.py
 
 
 def free_port() -> int:
@@ -110,6 +111,8 @@ def populate(path: Path, slow_residents: int = 1) -> People:
                                           full_name="Trần Văn Đủ Bài")
         midway = factories.make_participant(contest, phone="0902000003",
                                             full_name="Ngô Văn Đang Thi")
+        fresh = factories.make_participant(contest, phone="0902000004",
+                                           full_name="Phan Thị Vào Thẳng")
         slow = [factories.make_participant(contest, phone=f"09030000{n:02d}",
                                            full_name="Đỗ Thị Mạng Chậm")
                 for n in range(1, slow_residents + 1)]
@@ -122,7 +125,8 @@ def populate(path: Path, slow_residents: int = 1) -> People:
                         resident_done=done.login, resident_midway=midway.login,
                         slow_residents=tuple(a.login for a in slow),
                         done_attempt_id=attempt_id, midway_attempt_id=midway_attempt_id,
-                        certificate_code=certificates.display_code(certificate.code))
+                        certificate_code=certificates.display_code(certificate.code),
+                        resident_fresh=fresh.login)
         db.session.remove()
         db.engine.dispose()
     return people

@@ -53,7 +53,13 @@ def fill_person(page: Page, *, full_name: str, phone: str, unit: str, javascript
     page.get_by_label(group, exact=True).check()
 
 
-def register(page: Page, *, full_name: str, phone: str, unit: str, javascript: bool) -> None:
+REGISTER_ONLY = "Chỉ đăng ký, làm bài sau"
+REGISTER_AND_START = "Đăng ký và bắt đầu làm bài"
+
+
+def register(page: Page, *, full_name: str, phone: str, unit: str, javascript: bool,
+             start: bool = False) -> None:
+    """From the landing page; with `start`, «Đăng ký và bắt đầu làm bài» (question 1 next)."""
     page.goto("/")
     page.get_by_role("link", name="Đăng ký dự thi").click()
     expect(page.get_by_role("heading", name="Đăng ký dự thi")).to_be_visible()
@@ -62,8 +68,11 @@ def register(page: Page, *, full_name: str, phone: str, unit: str, javascript: b
     page.get_by_label(PASSWORD_LABEL).fill(PASSWORD)
     page.get_by_label("Nhập lại mật khẩu").fill(PASSWORD)
     page.get_by_label("Tôi đã đọc thông báo trên").check()
-    page.get_by_role("button", name="Đăng ký", exact=True).click()
-    expect(page.get_by_text("Đăng ký thành công")).to_be_visible()
+    page.get_by_role("button", name=REGISTER_AND_START if start else REGISTER_ONLY).click()
+    if start:
+        expect(page.locator("#step .progress")).to_contain_text("Câu 1/")
+    else:
+        expect(page.get_by_text("Đăng ký thành công")).to_be_visible()
 
 
 def start_attempt(page: Page) -> None:

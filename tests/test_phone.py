@@ -1,0 +1,76 @@
+"""A resident on a slow phone (issue 16) and larger text (issue 24), at the HTTP level:
+the start answers with the question itself, an answer step carries only the headers a
+fragment needs, and «Chữ lớn» is a cookie set by a plain link."""
+from __future__ import annotations
+
+import re
+
+import brotli
+
+from tests.test_quiz_support import HTMX, browser, choices_on, participant_client, start, token
+
+DOCUMENT_ONLY = ("Content-Security-Policy", "X-Frame-Options", "Referrer-Policy",
+                 "Permissions-Policy", "X-Content-Type-Options")
+
+
+def test_start_with_htmx_answers_with_question_1_itself(app, contest):
+    client, _ = participant_client(app, contest)
+    response = client.post("/thi/bat-dau", data={"csrf_token": token(client, "/thi")},
+                           headers={**HTMX, "HX-Boosted": "true"})
+    assert response.status_code == 200 and "HX-Redirect" not in response.headers
+    assert re.fullmatch(r"/thi/\d+/cau/1", response.headers["HX-Push-Url"])
+    html = response.get_data(as_text=True)
+    assert "Câu 1/20" in html and "<html" in html  # the whole page, swapped in by boost
+    assert "X-CSRFToken" in html  # the token the page's htmx steps send
+
+
+def test_an_answer_step_carries_only_what_a_fragment_needs(app, contest):
+    client, _ = participant_client(app, contest)
+    attempt_id = start(client)
+    page = client.get(f"/thi/{attempt_id}/cau/1")
+    for name in DOCUMENT_ONLY:  # the page itself keeps them
+        assert name in page.headers, name
+    html = page.get_data(as_text=True)
+    csrf = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+    # htmx sends the token as a header, as the page's <main hx-headers> says.
+    step = client.post(f"/thi/{attempt_id}/cau/1",
+                       data={"choice": choices_on(html)[0], "go": "next", "seq": "1"},
+                       headers={**HTMX, "X-CSRFToken": csrf, "Accept-Encoding": "br"})
+    assert step.status_code == 200, step.get_data(as_text=True)[:300]
+    assert step.headers["HX-Push-Url"] == f"/thi/{attempt_id}/cau/2"
+    for name in (*DOCUMENT_ONLY, "Set-Cookie"):
+        assert name not in step.headers, name
+    assert step.headers["Cache-Control"] == "no-store"
+    assert b'name="csrf_token"' not in brotli.decompress(step.data)
+    headers = sum(len(f"{k}: {v}\r\n") for k, v in step.headers.items())
+    assert headers <= 220, step.headers  # the app's share; nginx adds Server, Date, Connection
+    assert headers + len(step.data) <= 1_100, (headers, len(step.data))
+
+
+def test_the_session_cookie_stays_short(app, contest):
+    client, _ = participant_client(app, contest)
+    token(client, "/thi")
+    assert len(client.get_cookie("session").value) <= 240
+
+
+def test_text_size_is_a_cookie_set_by_a_plain_link(app, contest):
+    client = browser(app)
+    response = client.get("/co-chu/150?tiep=/the-le")
+    assert response.status_code == 303 and response.headers["Location"] == "/the-le"
+    assert client.get_cookie("chu").value == "150"
+    html = client.get("/the-le").get_data(as_text=True)
+    assert '<html lang="vi" class="chu-150">' in html
+    assert 'href="/co-chu/100?tiep=/the-le">Chữ thường</a>' in html
+    client.get("/co-chu/100?tiep=/the-le")
+    assert client.get_cookie("chu") is None
+    assert '<html lang="vi">' in client.get("/the-le").get_data(as_text=True)
+    assert "Chữ lớn</a>" in client.get("/").get_data(as_text=True)
+
+
+def test_text_size_never_leads_to_another_site_nor_sets_odd_sizes(app, contest):
+    client = browser(app)
+    for target in ("https://example.com/", "//example.com/", "/\\example.com"):
+        response = client.get("/co-chu/125", query_string={"tiep": target})
+        assert response.headers["Location"] == "/", target
+    client.get("/co-chu/999?tiep=/")
+    assert client.get_cookie("chu") is None
