@@ -37,6 +37,13 @@ def number(value: int | float | None) -> str:
     return format_decimal(value, locale=LOCALE)
 
 
+def decimal(value: float | None, digits: int = 2) -> str:
+    """-0.3141 -> "-0,31" (an index, not a share)."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0." + "0" * digits, locale=LOCALE)
+
+
 def percent(ratio: float | None, digits: int = 1) -> str:
     """0.8123 -> "81,2%"; None (unknown) -> "chưa rõ"."""
     if ratio is None:
@@ -96,6 +103,7 @@ def duration(seconds: int | None) -> str:
 
 
 FILTERS = {
+    "decimal": decimal,
     "number": number,
     "percent": percent,
     "date_long": date_long,
