@@ -184,10 +184,10 @@ def rebuild(contest_id: int) -> None:
         db.session.execute(model.__table__.delete().where(model.contest_id == contest_id))
         start = _truncated(Attempt.recorded_at, column)
         rows = []
+        org = func.coalesce(Registration.organisation_id, 0)
         for moment, unit_id, org_id, topic_id, answered, correct, people in db.session.execute(
-                _answers_query(contest_id, start).group_by(
-                    start, Registration.unit_id,
-                    func.coalesce(Registration.organisation_id, 0), Question.topic_id)):
+                _answers_query(contest_id, start, org).group_by(
+                    start, Registration.unit_id, org, Question.topic_id)):
             if isinstance(moment, str):
                 moment = dt.datetime.fromisoformat(moment)
             rows.append({"contest_id": contest_id, column: moment, "unit_id": unit_id,
@@ -199,9 +199,9 @@ def rebuild(contest_id: int) -> None:
     db.session.flush()
 
 
-def _answers_query(contest_id: int, start):
+def _answers_query(contest_id: int, start, org):
     first = case((_first_online(), Attempt.id))
-    return (select(start, Registration.unit_id, func.coalesce(Registration.organisation_id, 0),
+    return (select(start, Registration.unit_id, org,
                    Question.topic_id, func.count(),
                    func.sum(case((AttemptQuestion.is_correct, 1), else_=0)),
                    func.count(distinct(first)))
