@@ -215,3 +215,55 @@ def test_city_heat_map_sorted_by_a_topic_and_map_coloured_by_it(app, contest, cl
     # Sorted by topic 2, lowest first: Tứ Kỳ (0%) before Gia Viên (100%), the rest after.
     assert heat.index("Xã Tứ Kỳ") < heat.index("Phường Gia Viên") < heat.index("Phường An Biên")
     assert 'id="gap-map-units"' in html and "Tỉ lệ trả lời đúng" in html
+
+
+def test_documents_carry_the_weakest_topics_and_a_topic_appendix(app, contest):
+    from cdso.services.documents import defaults as document_defaults
+    from cdso.services.documents import docx as docx_export
+    from cdso.services.documents import fields as document_fields
+    from cdso.services.documents import figures as document_figures
+
+    bank = bank_by_topic()
+    tids = topic_ids()
+    weak = tids[6]
+    for i in range(3):
+        play(contest, factories.make_participant(contest), one_each(bank, {weak: False}),
+             BASE + dt.timedelta(minutes=i))
+    for i in range(10):
+        play(contest, factories.make_participant(contest, unit_name="Xã Tứ Kỳ"),
+             one_each(bank, {}, default=i < 8), BASE + dt.timedelta(minutes=i))
+    as_of = BASE + dt.timedelta(hours=1)
+    weak_name = db.session.get(Topic, weak).name
+    unit = factories.unit()
+    snapshot = document_figures.take_snapshot(contest, unit, as_of, None)
+    phrase = document_figures.all_values(snapshot)["chu_de_can_tang_cuong"]
+    assert phrase.startswith(f"{weak_name} (trả lời đúng 0,0%, toàn thành phố 61,5%)")
+    assert phrase.count("; ") == 2
+    for kind in ("unit_urge", "unit_report"):
+        doc = document_fields.build_doc(kind, document_defaults.DEFAULT_FIELDS[kind],
+                                        snapshot, as_of.date())
+        body = " ".join(p["text"] for p in doc["body"])
+        assert f"{weak_name} (trả lời đúng 0,0%" in body
+        assert doc["extra_appendices"] == []
+    city = document_figures.take_snapshot(contest, None, as_of, None)
+    doc = document_fields.build_doc("city_progress",
+                                    document_defaults.DEFAULT_FIELDS["city_progress"],
+                                    city, as_of.date())
+    assert doc["appendix"]["label"] == "PHỤ LỤC I"
+    topic_appendix = doc["extra_appendices"][0]
+    assert topic_appendix["label"] == "PHỤ LỤC II"
+    assert topic_appendix["title"] == "TỶ LỆ TRẢ LỜI ĐÚNG THEO CHỦ ĐỀ"
+    row = next(r for r in topic_appendix["rows"] if r[1] == weak_name)
+    assert row[2:5] == ["13", "13", "61,5%"]
+    assert row[5] == "Xã Tứ Kỳ (80,0%)"  # Gia Viên has 3 people: not named
+    assert b"PH\xe1\xbb\xa4 L\xe1\xbb\xa4C II" in _docx_text(docx_export.build_docx(doc))
+    from flask import render_template
+    with app.test_request_context():
+        html = render_template("pdf/dispatch.html", doc=doc)
+    assert html.count('<section class="appendix">') == 2 and "PHỤ LỤC II" in html
+
+
+def _docx_text(data: bytes) -> bytes:
+    import zipfile
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read("word/document.xml")
