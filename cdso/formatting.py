@@ -6,6 +6,7 @@ Vietnam time (UTC+7, no daylight saving).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
@@ -34,7 +35,20 @@ def number(value: int | float | None) -> str:
     """84360 -> "84.360"."""
     if value is None:
         return "—"
+    return _number(value)
+
+
+# Babel takes ~80 µs a number; a heat map prints thousands of them, mostly the same from
+# one view to the next: the formatted strings are kept (pure functions of their input).
+@functools.lru_cache(maxsize=65536)
+def _number(value: int | float) -> str:
     return format_decimal(value, locale=LOCALE)
+
+
+@functools.lru_cache(maxsize=65536)
+def _percent(ratio: float, digits: int) -> str:
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    return format_percent(ratio, format=pattern, locale=LOCALE)
 
 
 def decimal(value: float | None, digits: int = 2) -> str:
@@ -48,8 +62,7 @@ def percent(ratio: float | None, digits: int = 1) -> str:
     """0.8123 -> "81,2%"; None (unknown) -> "chưa rõ"."""
     if ratio is None:
         return "chưa rõ"
-    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    return format_percent(ratio, format=pattern, locale=LOCALE)
+    return _percent(ratio, digits)
 
 
 def _as_date(value: dt.date | dt.datetime) -> dt.date:

@@ -267,3 +267,30 @@ def _docx_text(data: bytes) -> bytes:
     import zipfile
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return archive.read("word/document.xml")
+
+
+def test_the_shared_city_grid_adds_up_to_the_plain_sums(app, contest, monkeypatch):
+    """The city's grid is shared in pieces (days, today's hours, the hour's minutes from
+    the previous minute's sums): at every minute it equals the plain sum, with Redis."""
+    import os
+
+    import redis
+    url = os.environ.get("TEST_GAPS_REDIS_URL", "redis://127.0.0.1:6379/12")
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    monkeypatch.setitem(app.config, "REDIS_URL", url)
+    app.extensions.pop("cdso_redis", None)
+    bank = bank_by_topic()
+    start = hour_of(utcnow()) - dt.timedelta(hours=30)
+    for i, offset in enumerate((0, 26 * 60, 29 * 60 + 2, 29 * 60 + 3, 29 * 60 + 5)):
+        play(contest, factories.make_participant(contest), one_each(bank, {}, default=i % 2 == 0),
+             start + dt.timedelta(minutes=offset, seconds=10))
+    try:
+        for minutes in range(29 * 60, 29 * 60 + 8):  # minute by minute through the last hour
+            as_of = start + dt.timedelta(minutes=minutes)
+            grid = gaps.city_grid(contest.id, as_of)
+            assert grid.cells == topics.cells_by(contest.id, as_of), as_of
+        assert client.keys("*topics-minutes*")  # the minutes were shared
+    finally:
+        client.flushdb()
+        app.extensions.pop("cdso_redis", None)

@@ -15,7 +15,7 @@ from cdso.services.accounts import scope
 from cdso.services.contest.current import current_contest
 from cdso.services.documents.svg_heatmap import HeatRow, render_heatmap
 from cdso.services.documents.svg_map import Measure, UnitPoint, render_unit_map
-from cdso.services.figures import gaps
+from cdso.services.figures import cache, gaps
 from cdso.web.decorators import roles_required
 
 
@@ -26,9 +26,13 @@ def _tooltip(label: str, topic: str, cell) -> str:
             f"({number(cell.correct)}/{number(cell.answered)} câu, {number(cell.people)} người)")
 
 
-def heat_row(label: str, cells: dict, topic_list, *, strong=False, href=None) -> HeatRow:
+def heat_row(label: str, cells: dict, topic_list, *, strong=False, href=None,
+             tooltips=True) -> HeatRow:
+    """A heat map row; without tooltips (the city's 114 rows: the page stays light) each
+    cell shows its percentage only, the unit's page holds the counts."""
     return HeatRow(label, [(cells[t.id].rate if t.id in cells else None,
-                            _tooltip(label, t.name, cells.get(t.id) or gaps.Cell()))
+                            _tooltip(label, t.name, cells.get(t.id) or gaps.Cell())
+                            if tooltips else None)
                            for t in topic_list], strong=strong, href=href)
 
 
@@ -69,27 +73,40 @@ def _city_page(contest):
                        key=lambda t: grid.city[t.id].rate, default=None)
     map_topic = _topic_arg("ban-do", topic_list, weakest_city or
                            (topic_list[0] if topic_list else None))
+    city_cells = {t.id: grid.city.get(t.id) or gaps.Cell() for t in topic_list}
+    # The drawings are the same for every official asking the same view in the same
+    # minute: drawn once and shared (cdso.services.figures.cache).
+    key = cache._key("topics-svg", contest.id, as_of.isoformat(), luc or "-",
+                     sort_topic.number if sort_topic else 0, int(descending),
+                     map_topic.number if map_topic else 0)
+    heatmap, unit_map = cache.cached(key, as_of, lambda: _city_drawings(
+        grid, city_cells, sort_topic, descending, map_topic, luc))
+    return render_template("office/gaps/city.html", grid=grid, topics=topic_list,
+                           city=city_cells, heatmap=Markup(heatmap),
+                           unit_map=Markup(unit_map) if unit_map else None,
+                           sort_topic=sort_topic, descending=descending, map_topic=map_topic,
+                           as_of=as_of, moment_error=moment_error, luc=luc)
+
+
+def _city_drawings(grid, city_cells, sort_topic, descending, map_topic, luc):
+    topic_list = grid.topics
     rows = gaps.sort_units(gaps.unit_rows(grid), sort_topic.id if sort_topic else None,
                            descending)
-    city_cells = {t.id: grid.city.get(t.id) or gaps.Cell() for t in topic_list}
     keep = {"luc": luc} if luc else {}
     heat = [heat_row("Toàn thành phố", city_cells, topic_list, strong=True)] + [
-        heat_row(r.name, r.cells, topic_list, href=url_for("office.gaps_unit", unit_id=r.id,
-                                                           **keep))
+        heat_row(r.name, r.cells, topic_list, tooltips=False,
+                 href=url_for("office.gaps_unit", unit_id=r.id, **keep))
         for r in rows]
-    heatmap = Markup(render_heatmap([t.name for t in topic_list], heat))
+    heatmap = render_heatmap([t.name for t in topic_list], heat)
     unit_map = None
     if map_topic is not None:
         points = [UnitPoint(r.code, r.name, r.kind, r.lat, r.lon, r.cells[map_topic.id].people,
                             r.cells[map_topic.id].rate) for r in rows]
-        unit_map = Markup(render_unit_map(points, id_prefix="gap-map", measure=Measure(
+        unit_map = render_unit_map(points, id_prefix="gap-map", measure=Measure(
             title=f"Tỉ lệ trả lời đúng chủ đề “{map_topic.name}” theo xã, phường, đặc khu",
             legend="Tỉ lệ trả lời đúng", note=f"(chủ đề {map_topic.number}. {map_topic.name})",
-            unknown="Chưa có câu trả lời", word="trả lời đúng")))
-    return render_template("office/gaps/city.html", grid=grid, topics=topic_list,
-                           city=city_cells, heatmap=heatmap, unit_map=unit_map,
-                           sort_topic=sort_topic, descending=descending, map_topic=map_topic,
-                           as_of=as_of, moment_error=moment_error, luc=luc)
+            unknown="Chưa có câu trả lời", word="trả lời đúng"))
+    return [heatmap, unit_map]
 
 
 def _unit_page(contest, unit):

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from cdso.formatting import to_local
 from cdso.public.routes import bp
+from cdso.services.figures import cache as figure_cache
 from cdso.services.figures import dashboard, gaps
 from cdso.services.exports import files as exports
 from cdso.services.contest import public_ranking
@@ -119,8 +120,12 @@ def open_data_csv():
 def open_data_topics_csv():
     """Shares of correct answers per unit × topic (one row each)."""
     rows, as_of = _open_rows()
-    by_unit = _topic_records(rows, as_of)
-    records = [record for row in rows for record in by_unit.get(row.id, [])]
-    response = _open_data(exports.topics_csv(records), "text/csv", "chu-de.csv")
+    contest = current_contest()
+
+    def body() -> str:
+        by_unit = _topic_records(rows, as_of)
+        return exports.topics_csv([record for row in rows for record in by_unit.get(row.id, [])])
+    key = figure_cache._key("open-topics", contest.id if contest else 0, as_of.isoformat())
+    response = _open_data(figure_cache.cached(key, as_of, body), "text/csv", "chu-de.csv")
     response.last_modified = to_local(as_of)
     return response

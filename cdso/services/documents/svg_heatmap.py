@@ -33,7 +33,7 @@ FONT = 12
 @dataclass(frozen=True)
 class HeatRow:
     label: str
-    cells: Sequence[tuple[float | None, str]]  # (share correct, tooltip) per topic
+    cells: Sequence[tuple[float | None, str | None]]  # (share correct, tooltip) per topic
     strong: bool = False  # the city's row
     href: str | None = None  # the label links there (an SVG link: no JavaScript)
 
@@ -78,15 +78,21 @@ def render_heatmap(topic_names: Sequence[str], rows: Sequence[HeatRow], *,
         if row.href:
             label = f'<a href="{escape(row.href)}">{label}</a>'
         parts.append(f"<g><title>{escape(row.label)}</title>{label}</g>")
+        rects, texts = [], []
         for i, (rate, tooltip) in enumerate(row.cells):
             fill, ink = band(rate)
             x = LABEL_W + i * CELL_W
-            parts.append(
-                f'<g><rect x="{_f(x)}" y="{_f(y)}" width="{CELL_W - 1}" height="{CELL_H - 1}" '
-                f'fill="{fill}"><title>{escape(tooltip)}</title></rect>'
-                + _text(x + CELL_W / 2, y + CELL_H - 6,
-                        percent(rate, digits=0) if rate is not None else "–",
-                        anchor="middle", size=FONT - 1, fill=ink, weight=weight) + "</g>")
+            title = f"<title>{escape(tooltip)}</title>" if tooltip else ""
+            rects.append(f'<rect x="{x}" y="{y}" width="{CELL_W - 1}" height="{CELL_H - 1}" '
+                         f'fill="{fill}">{title}</rect>')
+            ink_attr = f' fill="{ink}"' if ink != "#222" else ""
+            shown = percent(rate, digits=0) if rate is not None else "–"
+            texts.append(f'<text x="{x + CELL_W // 2}" y="{y + CELL_H - 6}"{ink_attr}>'
+                         f'{escape(shown)}</text>')
+        bold = ' font-weight="bold"' if row.strong else ""
+        parts.append("<g>" + "".join(rects) + "</g>")
+        parts.append(f'<g font-size="{FONT - 1}" text-anchor="middle" fill="#222"{bold}>'
+                     + "".join(texts) + "</g>")
         y += CELL_H + (4 if row.strong else 0)
     y += 8
     parts.append(_text(PAD, y + 12, "Chủ đề", weight="bold"))

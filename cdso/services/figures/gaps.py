@@ -6,6 +6,7 @@ before the moment's day once, the day itself on each view.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -13,9 +14,14 @@ from sqlalchemy import select
 from cdso.extensions import db
 from cdso.models import Organisation, Topic, Unit
 from cdso.services.figures import cache
-from cdso.services.figures.topics import Cell, cells_by
+from cdso.models import TopicBucket, TopicMinute
+from cdso.services.figures.stats import hour_of, minute_of
+from cdso.services.figures.topics import Cell, bucket_sums, cells_by, source_sums
 from cdso.services.units.catalogue import plain_key
 
+DIMS = ("unit_id", "topic_id")
+HOURS_TTL = 7200  # a day's whole hours: they never change once past
+MINUTES_TTL = 180  # an hour's whole minutes, read again by the next minute
 MIN_PEOPLE = 10  # open data: a cell with fewer finished participants is not published
 WEAKEST = 3
 
@@ -60,13 +66,60 @@ def _decode(raw: dict) -> dict[tuple[int, int], Cell]:
     return out
 
 
-def _split_grid(contest_id: int, as_of: dt.datetime) -> dict:
-    midnight = cache.local_midnight(as_of)
-    before = cache.cached(cache._key("topics-upto", contest_id, midnight.isoformat()), as_of,
-                          lambda: _encode(cells_by(contest_id, midnight)), ttl=cache.DAYS_TTL)
-    cells = _decode(before)
-    for key, cell in cells_by(contest_id, as_of, since=midnight).items():
+def _add(cells: dict, more: dict) -> None:
+    for key, cell in more.items():
         cells.setdefault(key, Cell()).add(cell)
+
+
+def _peek(key: str):
+    """A value another request stored, without computing it (None when absent)."""
+    client = cache._redis()
+    if client is None:
+        return None
+    try:
+        found = client.get(key)
+    except Exception:  # Redis down: compute
+        return None
+    return None if found is None else json.loads(found)
+
+
+def _minutes_upto(contest_id: int, hour: dt.datetime, minute: dt.datetime,
+                  as_of: dt.datetime) -> dict:
+    """The minute buckets of [hour, minute): the previous minute's shared sums plus one
+    minute when another request left them, else a sum over the hour's minutes."""
+    def compute():
+        previous = minute - dt.timedelta(minutes=1)
+        found = _peek(cache._key("topics-minutes", contest_id, previous.isoformat())) \
+            if previous > hour else None
+        if found is None:
+            return _encode(bucket_sums(TopicMinute, "minute", contest_id, hour, minute,
+                                       DIMS, None))
+        cells = _decode(found)
+        _add(cells, bucket_sums(TopicMinute, "minute", contest_id, previous, minute, DIMS,
+                                None))
+        return _encode(cells)
+    return _decode(cache.cached(cache._key("topics-minutes", contest_id, minute.isoformat()),
+                                as_of, compute, ttl=MINUTES_TTL))
+
+
+def _split_grid(contest_id: int, as_of: dt.datetime) -> dict:
+    """cells_by(unit, topic) as shared pieces: the days before the moment's day (summed
+    once every DAYS_TTL), that day's whole hours before the moment's hour (once an hour),
+    the hour's whole minutes (from the previous minute's sums), the moment's own minute."""
+    midnight = cache.local_midnight(as_of)
+    hour, minute = hour_of(as_of), minute_of(as_of)
+    cells = _decode(cache.cached(
+        cache._key("topics-upto", contest_id, midnight.isoformat()), as_of,
+        lambda: _encode(cells_by(contest_id, midnight)), ttl=cache.DAYS_TTL))
+    if hour > midnight:
+        _add(cells, _decode(cache.cached(
+            cache._key("topics-hours", contest_id, midnight.isoformat(), hour.isoformat()),
+            as_of, lambda: _encode(bucket_sums(TopicBucket, "hour", contest_id, midnight, hour,
+                                               DIMS, None)), ttl=HOURS_TTL)))
+    if minute > hour:
+        _add(cells, _minutes_upto(contest_id, hour, minute, as_of))
+    if as_of > minute:
+        _add(cells, source_sums(contest_id, minute, as_of, DIMS, None))
     return _encode(cells)
 
 
@@ -145,7 +198,10 @@ class UnitGaps:
 def unit_gaps(contest_id: int, unit: Unit, as_of: dt.datetime) -> UnitGaps:
     """One unit by topic and by organisation, with the city for comparison."""
     topic_list = topics()
-    by_org = cells_by(contest_id, as_of, ("organisation_id", "topic_id"), unit_id=unit.id)
+    raw = cache.cached(cache._key("topics-unit", contest_id, unit.id, as_of.isoformat()), as_of,
+                       lambda: _encode(cells_by(contest_id, as_of, ("organisation_id", "topic_id"),
+                                                unit_id=unit.id)))
+    by_org = _decode(raw)
     own: dict[int, Cell] = {t.id: Cell() for t in topic_list}
     orgs: dict[int, dict[int, Cell]] = {}
     for (org_id, topic_id), cell in by_org.items():

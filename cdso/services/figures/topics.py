@@ -105,7 +105,7 @@ def record_attempt(registration: Registration, attempt: Attempt,
 
 # --- reading as of a moment ----------------------------------------------------------
 
-def _sums(model, column: str, contest_id: int, start, end, dims: tuple[str, ...],
+def bucket_sums(model, column: str, contest_id: int, start, end, dims: tuple[str, ...],
           unit_id: int | None) -> dict:
     moment = getattr(model, column)
     query = select(*(getattr(model, d) for d in dims), func.sum(model.answered),
@@ -130,7 +130,7 @@ def _first_online():
             and_(earlier.recorded_at == Attempt.recorded_at, earlier.id < Attempt.id)))
 
 
-def _source_sums(contest_id: int, start: dt.datetime, end: dt.datetime,
+def source_sums(contest_id: int, start: dt.datetime, end: dt.datetime,
                  dims: tuple[str, ...], unit_id: int | None) -> dict:
     """The answers of the attempts recorded in [start, end), from the source tables."""
     columns = {"unit_id": Registration.unit_id,
@@ -161,16 +161,16 @@ def cells_by(contest_id: int, as_of: dt.datetime, dims: tuple[str, ...] = ("unit
     """{(dim values…): Cell} as of a moment; `since` (an hour start) keeps only what was
     recorded from then on."""
     hour, minute = hour_of(as_of), minute_of(as_of)
-    result = _sums(TopicBucket, "hour", contest_id, since, hour, dims, unit_id)
+    result = bucket_sums(TopicBucket, "hour", contest_id, since, hour, dims, unit_id)
 
     def add(more: dict) -> None:
         for key, cell in more.items():
             result.setdefault(key, Cell()).add(cell)
 
     if minute > hour:
-        add(_sums(TopicMinute, "minute", contest_id, hour, minute, dims, unit_id))
+        add(bucket_sums(TopicMinute, "minute", contest_id, hour, minute, dims, unit_id))
     if as_of > minute:
-        add(_source_sums(contest_id, minute, as_of, dims, unit_id))
+        add(source_sums(contest_id, minute, as_of, dims, unit_id))
     return result
 
 
