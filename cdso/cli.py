@@ -1,4 +1,4 @@
-"""`flask --app wsgi cdso …`: init, seed-demo, create-admin, sweep."""
+"""`flask --app wsgi cdso …`: init, seed-demo, create-admin, sweep, rebuild-topics."""
 from __future__ import annotations
 
 import secrets
@@ -86,3 +86,15 @@ def sweep_command() -> None:
     finished = quiz.sweep_expired()
     db.session.commit()
     click.echo(f"Đã tự động nộp {finished} bài thi quá giờ.")
+
+
+@cli.command("rebuild-topics")
+def rebuild_topics_command() -> None:
+    """Recount the answers by topic and by question (after migration 0012, or to repair)."""
+    from cdso.models import Contest
+    from cdso.services.figures import topics
+
+    for contest_id, name in db.session.execute(select(Contest.id, Contest.name)).all():
+        topics.rebuild(contest_id)
+        click.echo(f"Cuộc thi «{name}»: đã đếm lại câu trả lời theo chủ đề và theo câu hỏi.")
+    db.session.commit()

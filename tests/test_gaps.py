@@ -294,3 +294,18 @@ def test_the_shared_city_grid_adds_up_to_the_plain_sums(app, contest, monkeypatc
     finally:
         client.flushdb()
         app.extensions.pop("cdso_redis", None)
+
+
+def test_rebuild_topics_command_counts_answers_given_before_the_feature(app, contest, runner):
+    from cdso.models import ItemStat, TopicBucket
+    bank = bank_by_topic()
+    play(contest, factories.make_participant(contest), one_each(bank, {}), BASE)
+    kept = topics.cells_by(contest.id, BASE + dt.timedelta(hours=1))
+    for model in (TopicBucket, topics.TopicMinute, ItemStat):
+        db.session.execute(model.__table__.delete())
+    db.session.commit()
+    assert topics.cells_by(contest.id, BASE + dt.timedelta(hours=1)) == {}
+    result = runner.invoke(args=["cdso", "rebuild-topics"])
+    assert result.exit_code == 0, result.output
+    assert "đã đếm lại" in result.output
+    assert topics.cells_by(contest.id, BASE + dt.timedelta(hours=1)) == kept
