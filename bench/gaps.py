@@ -97,12 +97,29 @@ def helper_tables(session, seed: int) -> None:
         for i, t in enumerate(topic_ids)])
 
 
+def refresh_minutes(session, contest_id: int) -> None:
+    """Minute rows for the previous hour up to a quarter of an hour from now, one minute's
+    share of attempts each (made again before timing: the current hour must have them)."""
+    from cdso.formatting import utcnow
+    from cdso.services.figures.stats import hour_of, minute_of
+    now = utcnow()
+    first = hour_of(now) - dt.timedelta(hours=1)
+    session.execute(text("DELETE FROM topic_minute WHERE minute >= :first"), {"first": first})
+    per_minute = session.execute(text("SELECT per_minute FROM bench_grate")).scalar()
+    session.execute(text(MINUTES), {"contest": contest_id, "per_minute": per_minute,
+                                    "first": first,
+                                    "last": minute_of(now) + dt.timedelta(minutes=15)})
+    session.commit()
+    print(f"  minute rows from {first:%H:%M} to {minute_of(now) + dt.timedelta(minutes=15):%H:%M}"
+          f" UTC, {per_minute} attempts a minute", flush=True)
+
+
 def seed(url: str, participants: int, answers: int, seed_value: int) -> None:
     from cdso import create_app
     from cdso.extensions import db
     from cdso.formatting import utcnow
     from cdso.models import Account, Contest, Role
-    from cdso.services.figures.stats import hour_of, minute_of
+    from cdso.services.figures.stats import hour_of
 
     done = step("database and reference data")
     recreate_database(url)
@@ -122,12 +139,12 @@ def seed(url: str, participants: int, answers: int, seed_value: int) -> None:
                                       "per_hour": answers / hours})
         session.commit()
         done()
-        attempts_per_minute = max(1, round(answers / 20 / hours / 60))
-        done = step(f"topic minutes: last 2 hours, {attempts_per_minute} attempts a minute")
-        session.execute(text(MINUTES), {"contest": contest.id, "per_minute": attempts_per_minute,
-                                        "first": hour_of(now) - dt.timedelta(hours=1),
-                                        "last": minute_of(now) + dt.timedelta(minutes=5)})
-        session.execute(text("DROP TABLE bench_gslot; DROP TABLE bench_gtopic"))
+        session.execute(text("CREATE TABLE bench_grate (per_minute int)"))
+        session.execute(text("INSERT INTO bench_grate VALUES (:n)"),
+                        {"n": max(1, round(answers / 20 / hours / 60))})
+        session.commit()
+        done = step("topic minutes of the last hours")
+        refresh_minutes(session, contest.id)
         largest = session.execute(text(
             "SELECT unit_id FROM topic_bucket GROUP BY unit_id ORDER BY sum(answered) DESC "
             "LIMIT 1")).scalar()
@@ -257,6 +274,9 @@ def main() -> None:
               "SECRET_KEY": "bench"}
     cached_app = create_app({**config, "REDIS_URL": args.redis_url})
     plain_app = create_app({**config, "REDIS_URL": ""})
+    with plain_app.app_context():
+        from cdso.extensions import db
+        refresh_minutes(db.session, 1)
     data = dataset(plain_app)
     load_before = os.getloadavg()[0]
     print(data)
