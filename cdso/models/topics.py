@@ -48,6 +48,8 @@ class TopicMinute(_TopicCounts, db.Model):
     __table_args__ = (
         UniqueConstraint("contest_id", "minute", "unit_id", "organisation_id", "topic_id",
                          name="uq_topic_minute_key"),
+        Index("ix_topic_minute_unit", "contest_id", "unit_id", "minute",
+              postgresql_include=["organisation_id", "topic_id", *TOPIC_COUNTS]),
         Index("ix_topic_minute_city", "contest_id", "minute",
               postgresql_include=["unit_id", "organisation_id", "topic_id", *TOPIC_COUNTS]),
     )

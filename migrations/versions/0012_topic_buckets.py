@@ -50,6 +50,9 @@ def upgrade():
     op.create_index('ix_topic_bucket_hour', 'topic_bucket', ['contest_id', 'hour'],
                     unique=False, postgresql_include=['unit_id', 'topic_id', *COUNTS])
     _topic_table('topic_minute', 'minute')
+    op.create_index('ix_topic_minute_unit', 'topic_minute', ['contest_id', 'unit_id', 'minute'],
+                    unique=False,
+                    postgresql_include=['organisation_id', 'topic_id', *COUNTS])
     op.create_index('ix_topic_minute_city', 'topic_minute', ['contest_id', 'minute'],
                     unique=False,
                     postgresql_include=['unit_id', 'organisation_id', 'topic_id', *COUNTS])
@@ -90,6 +93,7 @@ def downgrade():
     op.drop_table('choice_stat')
     op.drop_table('item_stat')
     op.drop_index('ix_topic_minute_city', table_name='topic_minute')
+    op.drop_index('ix_topic_minute_unit', table_name='topic_minute')
     op.drop_table('topic_minute')
     op.drop_index('ix_topic_bucket_hour', table_name='topic_bucket')
     op.drop_index('ix_topic_bucket_unit', table_name='topic_bucket')
