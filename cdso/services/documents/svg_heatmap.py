@@ -111,8 +111,10 @@ def render_heatmap(topic_names: Sequence[str], rows: Sequence[HeatRow], *,
     height = y + 14 + PAD
     desc = (f"{number(len(rows))} hàng × {number(len(topic_names))} chủ đề; mỗi ô ghi tỉ lệ "
             "trả lời đúng, màu đỏ là yếu, màu xanh là vững.")
+    # With links inside, the drawing is a group (an image may not hold links).
+    role = "group" if any(row.href for row in rows) else "img"
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_f(width)} {_f(height)}" '
-            f'width="100%" role="img" aria-labelledby="heat-title heat-desc" '
+            f'width="100%" role="{role}" aria-labelledby="heat-title heat-desc" '
             f'font-family="system-ui, sans-serif">'
             f'<title id="heat-title">{escape(title)}</title>'
             f'<desc id="heat-desc">{escape(desc)}</desc>' + "".join(parts) + "</svg>")
