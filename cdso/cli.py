@@ -52,6 +52,10 @@ def seed_demo_command(participants: int, if_empty: bool) -> None:
         return
     demo.ensure_demo_organisations()
     made = demo.seed_participants(contest, participants)
+    import random
+
+    from cdso.services.demo_answers import seed_answers
+    seed_answers(contest, random.Random(2025))  # for the knowledge-gap pages
     db.session.commit()
     click.echo(f"Cuộc thi «{contest.name}»: đã thêm {made} thí sinh giả lập.")
 

@@ -309,3 +309,23 @@ def test_rebuild_topics_command_counts_answers_given_before_the_feature(app, con
     assert result.exit_code == 0, result.output
     assert "đã đếm lại" in result.output
     assert topics.cells_by(contest.id, BASE + dt.timedelta(hours=1)) == kept
+
+
+def test_the_demo_answers_its_attempts_as_their_scores_say(app, contest):
+    import random
+
+    from cdso.models import Attempt
+    from cdso.services import demo
+    from cdso.services.demo_answers import seed_answers
+
+    demo.ensure_demo_organisations()
+    demo.seed_participants(contest, 200)
+    made = seed_answers(contest, random.Random(1))
+    db.session.commit()
+    finished = db.session.execute(select(func.count(), func.sum(Attempt.score)).where(
+        Attempt.contest_id == contest.id, Attempt.status == "finished")).one()
+    assert made == finished[0] * contest.questions_per_attempt > 0
+    cells = topics.cells_by(contest.id, utcnow())
+    assert sum(c.correct for c in cells.values()) == finished[1]
+    assert sum(c.answered for c in cells.values()) == made
+    assert seed_answers(contest, random.Random(1)) == 0  # answered once
