@@ -84,9 +84,9 @@ def sign_in(app, client, login: str | None) -> None:
 
 def forget_current_minute(app) -> None:
     """Drop the shared sums of single minutes, keep those of whole past days."""
-    from cdso.services.figures import cache as figure_cache
+    import redis
     with app.app_context():
-        client = figure_cache._redis()
+        client = redis.Redis.from_url(app.config["CACHE_REDIS_URL"])
         for kind in ("units", "groups", "daily"):
             keys = client.keys(f"cdso:fig:*:{kind}:*")
             if keys:
@@ -158,7 +158,7 @@ def main() -> None:
     config = {"SQLALCHEMY_DATABASE_URI": args.database_url, "RATELIMIT_STORAGE_URI": "memory://",
               "SECRET_KEY": "bench"}
     cached_app = create_app({**config, "REDIS_URL": args.redis_url})
-    plain_app = create_app({**config, "REDIS_URL": ""})
+    plain_app = create_app({**config, "REDIS_URL": "", "CACHE_TYPE": "NullCache"})
     data = dataset(plain_app)
     load_before = os.getloadavg()[0]
     print(data)

@@ -16,6 +16,8 @@ def create_app(config: dict | None = None) -> Flask:
         if "SQLALCHEMY_DATABASE_URI" in config and "SQLALCHEMY_ENGINE_OPTIONS" not in config:
             app.config["SQLALCHEMY_ENGINE_OPTIONS"] = settings.engine_options(
                 config["SQLALCHEMY_DATABASE_URI"])
+        if "REDIS_URL" in config and "CACHE_TYPE" not in config:
+            app.config.update(settings.cache_settings(config["REDIS_URL"]))
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"))

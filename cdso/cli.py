@@ -1,4 +1,4 @@
-"""`flask --app wsgi cdso …`: init, seed-demo, create-admin, sweep, worker."""
+"""`flask --app wsgi cdso …`: init, seed-demo, create-admin, sweep, worker, rebuild-topics."""
 from __future__ import annotations
 
 import secrets
@@ -52,6 +52,10 @@ def seed_demo_command(participants: int, if_empty: bool) -> None:
         return
     demo.ensure_demo_organisations()
     made = demo.seed_participants(contest, participants)
+    import random
+
+    from cdso.services.demo_answers import seed_answers
+    seed_answers(contest, random.Random(2025))  # for the knowledge-gap pages
     db.session.commit()
     click.echo(f"Cuộc thi «{contest.name}»: đã thêm {made} thí sinh giả lập.")
 
@@ -116,3 +120,15 @@ def worker_command(burst: bool, simple: bool) -> None:
     click.echo(f"Máy xử lý việc nền: hàng đợi «{queue.name()}» tại "
                f"{queue.redis_url(current_app.config)}")
     worker.work(burst=burst, logging_level="INFO")
+
+
+@cli.command("rebuild-topics")
+def rebuild_topics_command() -> None:
+    """Recount the answers by topic and by question (after migration 0012, or to repair)."""
+    from cdso.models import Contest
+    from cdso.services.figures import topics
+
+    for contest_id, name in db.session.execute(select(Contest.id, Contest.name)).all():
+        topics.rebuild(contest_id)
+        click.echo(f"Cuộc thi «{name}»: đã đếm lại câu trả lời theo chủ đề và theo câu hỏi.")
+    db.session.commit()

@@ -35,6 +35,19 @@ def engine_options(url: str) -> dict:
     return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5, "pool_recycle": 1800}
 
 
+def cache_settings(redis_url: str) -> dict:
+    """The one cache (cdso/caching.py): Redis, shared by every node, when REDIS_URL is set;
+    otherwise each worker's memory, enough for the embedded single-machine default."""
+    return {
+        "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
+        "CACHE_REDIS_URL": redis_url,
+        "CACHE_KEY_PREFIX": "cdso:",
+        "CACHE_DEFAULT_TIMEOUT": 300,
+        "CACHE_OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25} if redis_url else {},
+        "CACHE_NO_NULL_WARNING": True,
+    }
+
+
 def from_environment() -> dict:
     url = _database_url()
     redis_url = os.environ.get("REDIS_URL", "")
@@ -69,14 +82,7 @@ def from_environment() -> dict:
         "COMPRESS_BR_LEVEL": 5,
         "SEND_FILE_MAX_AGE_DEFAULT": 0,
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
-        # The one cache (cdso/caching.py): Redis, shared by every node, when REDIS_URL is set;
-        # otherwise each worker's memory, enough for the embedded single-machine default.
-        "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
-        "CACHE_REDIS_URL": redis_url,
-        "CACHE_KEY_PREFIX": "cdso:",
-        "CACHE_DEFAULT_TIMEOUT": 300,
-        "CACHE_OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25} if redis_url else {},
-        "CACHE_NO_NULL_WARNING": True,
+        **cache_settings(redis_url),
         # Uploaded tables (cdso.services.imports.guard): the file's size cap in MB.
         "IMPORT_MAX_MB": int(os.environ.get("IMPORT_MAX_MB", "10")),
         # Background jobs (cdso.jobs): the queue's Redis (default REDIS_URL, else the local

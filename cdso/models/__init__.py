@@ -8,6 +8,7 @@ from cdso.models.contest import Contest, Round, TopicQuota
 from cdso.models.document import Document, DocumentTemplate
 from cdso.models.figures import FigureBucket, FigureMinute
 from cdso.models.import_job import ImportJob
+from cdso.models.topics import ChoiceStat, ItemStat, TopicBucket, TopicMinute
 from cdso.models.ranking import RankingEntry, RankingRun
 from cdso.models.unit import Organisation, Unit
 
@@ -21,6 +22,7 @@ __all__ = [
     "Document", "DocumentTemplate",
     "FigureBucket", "FigureMinute",
     "ImportJob",
+    "ChoiceStat", "ItemStat", "TopicBucket", "TopicMinute",
     "RankingEntry", "RankingRun",
     "Organisation", "Unit",
 ]

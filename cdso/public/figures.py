@@ -9,7 +9,8 @@ from markupsafe import Markup
 
 from cdso.formatting import to_local
 from cdso.public.routes import bp
-from cdso.services.figures import dashboard
+from cdso.services.figures import cache as figure_cache
+from cdso.services.figures import dashboard, gaps
 from cdso.services.exports import files as exports
 from cdso.services.contest import public_ranking
 from cdso.services.contest.current import current_contest
@@ -92,10 +93,21 @@ def _open_rows():
     return dashboard.unit_rows(contest.id, as_of)[1], as_of
 
 
+def _topic_records(rows, as_of) -> dict[int, list[dict]]:
+    """Unit id -> its open rates by topic (suppressed below gaps.MIN_PEOPLE)."""
+    contest = current_contest()
+    if contest is None:
+        return {}
+    grid = gaps.city_grid(contest.id, as_of)
+    return {row.id: exports.open_topic_records(row, grid.topics, grid.unit_topics(row.id),
+                                               as_of, gaps.MIN_PEOPLE) for row in rows}
+
+
 @bp.get("/du-lieu/don-vi.geojson")
 def open_data_geojson():
     rows, as_of = _open_rows()
-    body = json.dumps(exports.units_geojson(rows, as_of), ensure_ascii=False)
+    body = json.dumps(exports.units_geojson(rows, as_of, _topic_records(rows, as_of)),
+                      ensure_ascii=False)
     response = _open_data(body, "don-vi.geojson")
     response.last_modified = to_local(as_of)
     return response
@@ -105,5 +117,20 @@ def open_data_geojson():
 def open_data_csv():
     rows, as_of = _open_rows()
     response = _open_data(exports.units_csv(rows, as_of), "don-vi.csv")
+    response.last_modified = to_local(as_of)
+    return response
+
+
+@bp.get("/du-lieu/chu-de.csv")
+def open_data_topics_csv():
+    """Shares of correct answers per unit × topic (one row each)."""
+    rows, as_of = _open_rows()
+    contest = current_contest()
+
+    def body() -> str:
+        by_unit = _topic_records(rows, as_of)
+        return exports.topics_csv([record for row in rows for record in by_unit.get(row.id, [])])
+    key = figure_cache._key("open-topics", contest.id if contest else 0, as_of.isoformat())
+    response = _open_data(figure_cache.cached(key, as_of, body), "chu-de.csv")
     response.last_modified = to_local(as_of)
     return response

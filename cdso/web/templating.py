@@ -1,7 +1,7 @@
 """Jinja filters and globals: Vietnamese formats, the current contest, masks."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from werkzeug.local import LocalProxy
 
 from cdso import formatting
@@ -38,6 +38,8 @@ TEXT_SIZE_COOKIE = "chu"
 
 def text_size() -> str:
     """The larger text the person chose ("125", "150"), or "" for the usual size."""
+    if not has_request_context():  # a PDF rendered outside a request
+        return ""
     size = request.cookies.get(TEXT_SIZE_COOKIE, "")
     return size if size in TEXT_SIZES else ""
 

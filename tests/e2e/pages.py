@@ -48,6 +48,9 @@ MAIN_PAGES = [
     MainPage("17-ho-tro", "team_member", "/ho-tro/"),
     MainPage("18-dang-ky-ho", "team_member", "/ho-tro/dang-ky"),
     MainPage("19-so-lieu-thanh-pho", "admin", "/quan-tri/so-lieu"),
+    MainPage("20-kien-thuc-xa-phuong", "clerk", "/quan-tri/kien-thuc"),
+    MainPage("21-kien-thuc-thanh-pho", "admin", "/quan-tri/kien-thuc"),
+    MainPage("22-thong-ke-cau-hoi", "admin", "/quan-tri/cau-hoi/thong-ke"),
 ]
 
 

@@ -71,7 +71,9 @@ UNIT_URGE_BODY = "\n".join([
     "2. Khuyến khích cán bộ, công chức, viên chức, đoàn viên, hội viên và người dân tích "
     "cực tham gia dự thi; Tổ công nghệ số cộng đồng trực tiếp hướng dẫn, hỗ trợ người dân, "
     "nhất là người cao tuổi, đăng ký và làm bài thi. Cuộc thi mở đến hết ngày {ngay_dong}.",
-    "3. Đầu mối tiếp nhận, trao đổi, hướng dẫn các nội dung liên quan đến Cuộc thi: đồng "
+    "3. Tổ công nghệ số cộng đồng tập trung hướng dẫn người dân các chủ đề cần tăng "
+    "cường, có tỷ lệ trả lời đúng thấp nhất so với toàn thành phố: {chu_de_can_tang_cuong}.",
+    "4. Đầu mối tiếp nhận, trao đổi, hướng dẫn các nội dung liên quan đến Cuộc thi: đồng "
     "chí {can_bo}, điện thoại: {dien_thoai_can_bo}.",
     "Ủy ban nhân dân {don_vi} đề nghị các cơ quan, đơn vị triển khai thực hiện./.",
 ])
@@ -93,6 +95,8 @@ UNIT_REPORT_BODY = "\n".join([
     "- Xếp thứ {xep_hang}/{tong_don_vi} xã, phường, đặc khu của thành phố về số thí sinh "
     "đăng ký.",
     "- Kết quả theo từng tổ dân phố, cơ quan, trường học: chi tiết tại phụ lục gửi kèm.",
+    "- Chủ đề cần tăng cường (tỷ lệ trả lời đúng thấp nhất so với toàn thành phố): "
+    "{chu_de_can_tang_cuong}.",
     "# 3. Khó khăn, vướng mắc và đề xuất",
     "Một bộ phận người cao tuổi chưa sử dụng thành thạo điện thoại thông minh nên cần được "
     "hỗ trợ trực tiếp khi đăng ký và làm bài thi. Ủy ban nhân dân {don_vi} đề nghị "

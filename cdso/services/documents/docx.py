@@ -199,7 +199,7 @@ def _cell_run(cell, text: str, align, *, size: float = 12, bold=False, italic=Fa
 def _appendix(document, appendix: dict) -> None:
     section = document.add_section(WD_SECTION.NEW_PAGE)
     section.different_first_page_header_footer = False
-    _para(document, "PHỤ LỤC", 14, bold=True, align=CENTER)
+    _para(document, appendix.get("label") or "PHỤ LỤC", 14, bold=True, align=CENTER)
     if appendix.get("title"):
         _para(document, appendix["title"], 14, bold=True, align=CENTER)
     if appendix.get("subtitle"):
@@ -260,6 +260,8 @@ def build_docx(doc: dict) -> bytes:
     _footer(document, doc)
     if doc.get("appendix"):
         _appendix(document, doc["appendix"])
+    for more in doc.get("extra_appendices") or []:
+        _appendix(document, more)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

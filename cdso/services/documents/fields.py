@@ -18,6 +18,7 @@ from fontTools.ttLib import TTFont
 from cdso.clock import parse_local_date
 from cdso.formatting import date_long, to_local
 from cdso.services.documents import figures as document_figures
+from cdso.services.documents import topics as document_topics
 from cdso.services.documents.pdf import STATIC_DIR
 
 # Text block 210 - 30 - 15 = 165 mm; column shares as in static/css/pdf/decree30.css.
@@ -28,6 +29,8 @@ FOOTER_RIGHT_MM = TEXT_MM * 0.55
 SLACK_MM = 1.0
 PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
 SYMBOL = re.compile(r"^[A-ZĐ0-9][A-ZĐ0-9&./-]*$")
+TOPIC_APPENDIX_TITLE = "TỶ LỆ TRẢ LỜI ĐÚNG THEO CHỦ ĐỀ"
+ROMAN = {1: "I", 2: "II", 3: "III"}
 BLANK_NUMBER = " " * 6  # the clerk writes the number by hand, as in the seeds
 
 
@@ -245,10 +248,17 @@ def build_doc(kind: str, fields: dict[str, str], snapshot: dict, reference: dt.d
     sender = (context["organiser"] if context["unit"] is None
               else f"Ủy ban nhân dân {values['don_vi']}")
     appendix = document_figures.appendix_table(snapshot)
-    appendix.update(
-        title=text["appendix_title"].upper(),
-        subtitle=f"(Kèm theo Công văn số {number_shown}/{symbol} {date_phrase(date, reference)}"
-                 f" của {sender}; số liệu tính đến {values['thoi_diem']})")
+    subtitle = (f"(Kèm theo Công văn số {number_shown}/{symbol} {date_phrase(date, reference)}"
+                f" của {sender}; số liệu tính đến {values['thoi_diem']})")
+    appendix.update(title=text["appendix_title"].upper(), subtitle=subtitle)
+    extra = [] if context["unit"] is not None else [document_topics.city_appendix(snapshot)]
+    extra = [a for a in extra if a is not None]
+    for more in extra:
+        more.update(title=TOPIC_APPENDIX_TITLE, subtitle=subtitle)
+    if extra:
+        appendix["label"] = "PHỤ LỤC I"
+        for index, more in enumerate(extra, start=2):
+            more["label"] = f"PHỤ LỤC {ROMAN[index]}"
     return {
         "kind": kind,
         "draft": draft,
@@ -262,6 +272,7 @@ def build_doc(kind: str, fields: dict[str, str], snapshot: dict, reference: dt.d
         "recipients": [line.lstrip("-• ").rstrip(";.,") for line in lines_of(text["recipients"])],
         "body": body_paragraphs(text["body"]),
         "appendix": appendix,
+        "extra_appendices": extra,
         "copy_list": [line.lstrip("-• ").rstrip(";.,") for line in lines_of(text["copy_list"])],
         "signing_lines": [line.upper() for line in lines_of(text["signing_lines"])],
         "signer": text["signer"],

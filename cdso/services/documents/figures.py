@@ -16,6 +16,7 @@ from cdso.extensions import db
 from cdso.formatting import date_short, moment_phrase, number, percent, sort_key, to_local
 from cdso.models import Account, Contest, Unit
 from cdso.models.unit import ORG_KIND_LABELS, UNIT_KIND_LABELS
+from cdso.services.documents import topics as document_topics
 from cdso.services.figures import stats
 
 TOP = 10
@@ -65,7 +66,10 @@ CITY_PLACEHOLDERS = {
 UNIT_PLACEHOLDERS = {
     "xep_hang": "thứ hạng của đơn vị về số thí sinh đăng ký",
     "so_to_chuc": "số tổ dân phố, cơ quan, trường học có thí sinh",
+    "chu_de_can_tang_cuong": "3 chủ đề có tỷ lệ trả lời đúng thấp nhất so với toàn thành "
+                             "phố, kèm số liệu",
 }
+NO_TOPIC_FIGURES = "chưa có đủ số liệu theo chủ đề"
 
 
 def placeholders_for(kind: str) -> dict[str, str]:
@@ -118,6 +122,7 @@ def take_snapshot(contest: Contest, unit: Unit | None, as_of: dt.datetime,
     if unit is None:
         snapshot["units"] = units
         snapshot["total"] = _total(units)
+        snapshot["topics"] = document_topics.city_topics(contest.id, as_of)
         return snapshot
     rank = next(i for i, row in enumerate(ranked(units), 1) if row["id"] == unit.id)
     own = next(row for row in units if row["id"] == unit.id)
@@ -133,7 +138,8 @@ def take_snapshot(contest: Contest, unit: Unit | None, as_of: dt.datetime,
                            "population": own["population"]},
                     rank=rank, unit_count=len(units),
                     organisations=sorted(organisations, key=lambda o: _name_key(o["name"])),
-                    unaffiliated=_figures(unaffiliated))
+                    unaffiliated=_figures(unaffiliated),
+                    topics=document_topics.unit_topics(contest.id, unit, as_of))
     return snapshot
 
 
@@ -231,7 +237,9 @@ def figure_values(snapshot: dict) -> dict[str, str]:
     else:
         values.update(
             tong_don_vi=number(snapshot["unit_count"]), xep_hang=number(snapshot["rank"]),
-            so_to_chuc=number(sum(1 for o in snapshot["organisations"] if o["registered"])))
+            so_to_chuc=number(sum(1 for o in snapshot["organisations"] if o["registered"])),
+            chu_de_can_tang_cuong=document_topics.weakest_phrase(snapshot.get("topics"))
+            or NO_TOPIC_FIGURES)
     return values
 
 

@@ -52,6 +52,21 @@ FONT_SMALL = 12
 
 
 @dataclass(frozen=True)
+class Measure:
+    """What the colour tells: the coverage by default, or another share (a topic's
+    correct answers)."""
+
+    title: str = "Bản đồ thí sinh theo xã, phường, đặc khu"
+    legend: str = "Tỉ lệ bao phủ"
+    note: str = "(hoàn thành ÷ dân số trưởng thành)"
+    unknown: str = "Chưa rõ dân số"
+    word: str = "bao phủ"  # in each circle's tooltip: "…, bao phủ 42,0%"
+
+
+COVERAGE = Measure()
+
+
+@dataclass(frozen=True)
 class UnitPoint:
     """One commune-level unit as the map needs it."""
 
@@ -104,19 +119,19 @@ def _nice_floor(value: float) -> int:
     return int(exponent)
 
 
-def _tooltip(unit: UnitPoint) -> str:
+def _tooltip(unit: UnitPoint, word: str = COVERAGE.word) -> str:
     return (
         f"{unit.name}: {number(unit.participants)} thí sinh, "
-        f"bao phủ {percent(unit.coverage)}"
+        f"{word} {percent(unit.coverage)}"
     )
 
 
-def _circle(unit: UnitPoint, x: float, y: float, r: float) -> str:
+def _circle(unit: UnitPoint, x: float, y: float, r: float, word: str = COVERAGE.word) -> str:
     fill = coverage_colour(unit.coverage)
     return (
         f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(r)}" fill="{fill}" '
         f'data-code="{escape(unit.code)}">'
-        f"<title>{escape(_tooltip(unit))}</title></circle>"
+        f"<title>{escape(_tooltip(unit, word))}</title></circle>"
     )
 
 
@@ -178,6 +193,7 @@ def _inset(
     box: tuple[float, float, float, float],
     max_p: int,
     pid: str,
+    word: str = COVERAGE.word,
 ) -> str:
     bx, by, bw, bh = box
     out = [
@@ -195,7 +211,7 @@ def _inset(
     for i, u in enumerate(sorted(offshore, key=lambda u: u.code)):
         # Capped so that a big island population still fits in the box.
         r = min(radius(u.participants, max_p), (bh - 30) / 2 - 2)
-        out.append(_circle(u, bx + step * (i + 1), cy, r))
+        out.append(_circle(u, bx + step * (i + 1), cy, r, word))
     out.append("</g></g>")
     return "".join(out)
 
@@ -206,8 +222,9 @@ def smallest_circle_floor(max_participants: int) -> int:
 
 
 def render_unit_map(units: Sequence[UnitPoint], *, id_prefix: str = "cdso-map",
-                    legend: bool = True) -> str:
-    """An inline ``<svg>`` (no XML declaration) of the units as proportional circles.
+                    legend: bool = True, measure: Measure = COVERAGE) -> str:
+    """An inline ``<svg>`` (no XML declaration) of the units as proportional circles,
+    coloured by `measure` (the coverage unless told).
 
     Without `legend` the picture ends under the map: a web page then gives the legend
     as HTML text, which keeps its size on a 360 px phone (inside the SVG it shrinks
@@ -256,7 +273,7 @@ def render_unit_map(units: Sequence[UnitPoint], *, id_prefix: str = "cdso-map",
     # Big circles first so that small ones are drawn on top of them.
     placed.sort(key=lambda t: (-t[3], t[0].code))
     parts.append(f'<g stroke="{OUTLINE}" stroke-width="0.7" id="{pid}-units">')
-    parts.extend(_circle(u, x, y, r) for u, x, y, r in placed)
+    parts.extend(_circle(u, x, y, r, measure.word) for u, x, y, r in placed)
     parts.append("</g>")
     if not units:
         parts.append(
@@ -278,17 +295,16 @@ def render_unit_map(units: Sequence[UnitPoint], *, id_prefix: str = "cdso-map",
         if box is None:  # no free corner: put the inset under the map
             box = (WIDTH - PAD - INSET_W, map_bottom, INSET_W, INSET_H)
             height = map_bottom + INSET_H + PAD
-        parts.append(_inset(offshore, box, max_p, pid))
+        parts.append(_inset(offshore, box, max_p, pid, measure.word))
     if not legend:
-        return _svg(parts, height, units, total, reached, pid)
+        return _svg(parts, height, units, total, reached, pid, measure)
     # --- legend ---------------------------------------------------------------
     ly = height + 6
     parts.append(f'<g id="{pid}-legend">')
-    parts.append(_text(PAD, ly + 12, "Tỉ lệ bao phủ", size=FONT, weight="bold"))
-    parts.append(_text(PAD, ly + 30, "(hoàn thành ÷ dân số trưởng thành)", size=FONT_SMALL,
-                       fill=MUTED))
+    parts.append(_text(PAD, ly + 12, measure.legend, size=FONT, weight="bold"))
+    parts.append(_text(PAD, ly + 30, measure.note, size=FONT_SMALL, fill=MUTED))
     ly += 18
-    rows = [(UNKNOWN_COLOUR, "Chưa rõ dân số")] + [
+    rows = [(UNKNOWN_COLOUR, measure.unknown)] + [
         (c, label) for _lo, c, label in BANDS
     ]
     row_h = 21
@@ -354,15 +370,15 @@ def render_unit_map(units: Sequence[UnitPoint], *, id_prefix: str = "cdso-map",
         )
         ly = ly + 36
     parts.append("</g>")
-    return _svg(parts, ly + PAD, units, total, reached, pid)
+    return _svg(parts, ly + PAD, units, total, reached, pid, measure)
 
 
 def _svg(parts: list[str], height: float, units: Sequence[UnitPoint], total: int,
-         reached: int, pid: str) -> str:
-    title = "Bản đồ thí sinh theo xã, phường, đặc khu"
+         reached: int, pid: str, measure: Measure) -> str:
+    title = measure.title
     desc = (
         f"{number(len(units))} đơn vị hành chính cấp xã, {number(total)} thí sinh. "
-        "Diện tích vòng tròn tỉ lệ với số thí sinh, màu thể hiện tỉ lệ bao phủ; "
+        f"Diện tích vòng tròn tỉ lệ với số thí sinh, màu thể hiện {measure.legend.lower()}; "
         f"{number(reached)} đơn vị đạt từ 80% trở lên."
     )
     head = (

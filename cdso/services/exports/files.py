@@ -248,12 +248,17 @@ def _open_record(row, as_of: dt.datetime) -> dict:
             "as_of": to_local(as_of).isoformat()}
 
 
-def units_geojson(rows, as_of: dt.datetime) -> dict:
-    """A FeatureCollection: one Point [lon, lat] per unit with its figures."""
+def units_geojson(rows, as_of: dt.datetime, topics: dict[int, list[dict]] | None = None) -> dict:
+    """A FeatureCollection: one Point [lon, lat] per unit with its figures, and with
+    `topics` (unit id -> open_topic_records) its shares of correct answers by topic."""
     features = []
     for row in rows:
         properties = _open_record(row, as_of)
         del properties["lat"], properties["lon"]
+        if topics is not None:
+            properties["topics"] = [{k: v for k, v in record.items()
+                                     if k not in ("code", "name", "as_of")}
+                                    for record in topics.get(row.id, [])]
         features.append({"type": "Feature", "id": row.code,
                          "geometry": {"type": "Point", "coordinates": [row.lon, row.lat]},
                          "properties": properties})
@@ -266,5 +271,35 @@ def units_csv(rows, as_of: dt.datetime) -> str:
     writer.writeheader()
     for row in rows:
         record = _open_record(row, as_of)
+        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+    return out.getvalue()
+
+
+TOPIC_FIELDS = ["code", "name", "topic_number", "topic", "finished", "answered",
+                "correct_rate", "suppressed", "as_of"]
+
+
+def open_topic_records(unit, topic_list, cells: dict, as_of: dt.datetime,
+                       min_people: int) -> list[dict]:
+    """One unit's rates by topic for open data: counts only, no person; a cell with fewer
+    than `min_people` finished participants is suppressed (its figures left empty)."""
+    records = []
+    for topic in topic_list:
+        cell = cells.get(topic.id)
+        shown = cell is not None and cell.people >= min_people and cell.answered > 0
+        records.append({
+            "code": unit.code, "name": unit.name, "topic_number": topic.number,
+            "topic": topic.name, "finished": cell.people if shown else None,
+            "answered": cell.answered if shown else None,
+            "correct_rate": round(cell.rate, 4) if shown else None,
+            "suppressed": 0 if shown else 1, "as_of": to_local(as_of).isoformat()})
+    return records
+
+
+def topics_csv(records: list[dict]) -> str:
+    out = io.StringIO()
+    writer = guard.csv_dict_writer(out, TOPIC_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for record in records:
         writer.writerow({k: "" if v is None else v for k, v in record.items()})
     return out.getvalue()

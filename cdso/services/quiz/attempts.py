@@ -24,7 +24,7 @@ from cdso.extensions import db
 from cdso.formatting import clock, datetime_short, utcnow
 from cdso.models import (Account, Attempt, AttemptQuestion, AttemptStatus, Choice, Contest,
                          Registration)
-from cdso.services.figures import stats
+from cdso.services.figures import stats, topics
 from cdso.services.quiz.draw import draw_questions
 
 GRACE = dt.timedelta(seconds=10)
@@ -367,6 +367,7 @@ def finish_attempt(attempt_id: int, now: dt.datetime, *, by: str = "participant"
     attempt = db.session.get(Attempt, attempt_id, populate_existing=True)
     registration = db.session.get(Registration, row.registration_id)
     stats.record_finished_attempt(registration, attempt, recorded_at=now)
+    topics.record_attempt(registration, attempt, recorded_at=now)
     return True
 
 
