@@ -160,7 +160,7 @@ def _individual_rows(contest: Contest, round_: Round | None, truth: int,
     query = (select(Attempt.id, Attempt.account_id, Attempt.registration_id, Attempt.score,
                     gap.label("gap"), no_prediction.label("no_prediction"),
                     Attempt.duration_seconds, Attempt.finished_at)
-             .where(*counting.competing(contest.id, start, end))
+             .where(*counting.competing(contest.id, start, end, bulk=True))
              .order_by(*counting.order_terms(truth)))
     prior = _prior_winners(contest, round_)
     if prior is not None:
