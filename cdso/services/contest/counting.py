@@ -69,9 +69,10 @@ def round_of(contest: Contest, moment: dt.datetime | None) -> Round | None:
 
 
 def truth_figure(contest: Contest, moment: dt.datetime) -> int:
-    """The contest's figure named by its prediction rule, as of the moment."""
-    from cdso.services.figures import stats
-    total = stats.city_figures(contest.id, moment).total
+    """The contest's figure named by its prediction rule, as of the moment (through the
+    figures shared between app nodes: a minute's figures are summed once)."""
+    from cdso.services.figures import cache
+    total = cache.city_figures(contest.id, moment).total
     rule = contest.prediction_rule
     if rule == "finished_at_close":
         return total.finished
@@ -103,8 +104,14 @@ def truth_for(contest: Contest, round_: Round | None, now: dt.datetime) -> Truth
     if run is not None and run.truth_value is not None:
         return Truth(run.truth_value, False, min(run.computed_at, run.window_end),
                      run.computed_at)
-    moment = min(now, window(contest, round_)[1])
+    moment = provisional_moment(contest, round_, now)
     return Truth(truth_figure(contest, moment), True, moment)
+
+
+def provisional_moment(contest: Contest, round_: Round | None, now: dt.datetime) -> dt.datetime:
+    """The moment a ranking's figure is counted at before it is published: now, to the
+    whole minute (as every figure is shown), or the end of the ranking's window."""
+    return min(now.replace(second=0, microsecond=0), window(contest, round_)[1])
 
 
 def order_terms(truth: int | None) -> list:

@@ -106,7 +106,7 @@ def compute(contest: Contest, round_: Round | None, kind: str, prizes: dict[str,
                      window_start=start, window_end=end, computed_at=now,
                      computed_by_id=actor_id)
     if kind == "individual":
-        run.truth_value = truth_value(contest, as_of)
+        run.truth_value = truth_value(contest, counting.provisional_moment(contest, round_, now))
         rows = _individual_rows(contest, round_, run.truth_value, start, end,
                                 sum(prizes.values()) + RESERVE)
     else:
