@@ -24,25 +24,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import aliased
 
 from cdso.extensions import db
-from cdso.models import Account, Attempt, AttemptStatus, Contest, RankingRun, Role, Round
-
-
-def _staff(account) -> object:
-    """SQL: the account (entity or alias) is staff."""
-    return or_(account.role != Role.PARTICIPANT.value, account.is_organiser.is_(True))
+from cdso.models import Account, Attempt, AttemptStatus, Contest, RankingRun, Round
+from cdso.services.accounts import staff
 
 
 def staff_accounts():
     """SELECT of the ids of staff accounts: they count in no figure and no ranking."""
-    return select(Account.id).where(_staff(Account))
-
-
-def is_staff(account: Account) -> bool:
-    return account.role != Role.PARTICIPANT.value or bool(account.is_organiser)
+    return select(Account.id).where(staff.staff())
 
 
 def not_staff(bulk: bool = False):
@@ -52,7 +44,7 @@ def not_staff(bulk: bool = False):
     if bulk:
         return Attempt.account_id.not_in(staff_accounts())
     owner = aliased(Account)
-    return ~exists().where(owner.id == Attempt.account_id, _staff(owner))
+    return ~exists().where(owner.id == Attempt.account_id, staff.staff(owner))
 
 
 def window(contest: Contest, round_: Round | None) -> tuple[dt.datetime, dt.datetime]:
