@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from cdso.extensions import db
 from cdso.formatting import local_to_utc
 from cdso.models import Attempt, AuditLog, Certificate, RankingRun, Registration, Role, Unit
-from cdso.services.contest import counting, ranking, winners
+from cdso.services.contest import counting, coverage_prizes, ranking, winners
 from cdso.services.figures import stats
 from cdso.services.imports import results as results_import
 from cdso.services.imports import tabular
@@ -367,7 +367,7 @@ def test_units_without_population_block_publishing_until_filled_or_excluded(app,
                               None, moment)
         db.session.commit()
     assert [r.prize for r in winners.rows(run) if r.prize] == ["Giải Nhất"]  # Gia Viên only
-    pending = ranking.units_without_population(run)
+    pending = coverage_prizes.units_without_population(run)
     assert sorted(e.unit.name for e in pending) == ["Phường Lê Chân", "Xã Tứ Kỳ"]
 
     admin = factories.make_official(Role.ADMIN, unit_name=None)

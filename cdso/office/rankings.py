@@ -11,7 +11,7 @@ from cdso.extensions import db
 from cdso.formatting import by_name, datetime_short, utcnow
 from cdso.models import Contest, RankingRun, Role, Round, Unit
 from cdso.office.routes import bp
-from cdso.services.contest import ranking
+from cdso.services.contest import coverage_prizes, ranking
 from cdso.services.accounts import scope
 from cdso.services.contest import winners
 from cdso.services.contest.current import current_contest
@@ -96,7 +96,7 @@ def ranking_run(run_id: int, error: str | None = None, typed: dict | None = None
     run = _run_or_404(run_id)
     return render_template("office/rankings/run.html", run=run, rows=winners.rows(run),
                            title=ranking.run_title(run), error=error, now=utcnow(),
-                           no_population=ranking.units_without_population(run, False),
+                           no_population=coverage_prizes.units_without_population(run, False),
                            typed=typed or {}, exclude_errors=exclude_errors or {}), status
 
 
@@ -108,7 +108,7 @@ def ranking_exclude_unit(run_id: int, entry_id: int):
     run = _run_or_404(run_id)
     reason = request.form.get("ly_do", "")
     try:
-        ranking.exclude_unit(run, entry_id, reason, current_user.id, utcnow())
+        coverage_prizes.exclude_unit(run, entry_id, reason, current_user.id, utcnow())
     except ranking.RankingError as refusal:
         db.session.rollback()
         return ranking_run(run_id, typed={entry_id: reason[:500]},

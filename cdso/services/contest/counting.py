@@ -24,20 +24,27 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import case, exists, func, select
+from sqlalchemy.orm import aliased
 
 from cdso.extensions import db
-from cdso.models import Account, Attempt, AttemptStatus, Contest, RankingRun, Role, Round
+from cdso.models import Account, Attempt, AttemptStatus, Contest, RankingRun, Round
+from cdso.services.accounts import staff
 
 
 def staff_accounts():
     """SELECT of the ids of staff accounts: they count in no figure and no ranking."""
-    return select(Account.id).where(or_(Account.role != Role.PARTICIPANT.value,
-                                        Account.is_organiser.is_(True)))
+    return select(Account.id).where(staff.staff())
 
 
-def is_staff(account: Account) -> bool:
-    return account.role != Role.PARTICIPANT.value or bool(account.is_organiser)
+def not_staff(bulk: bool = False):
+    """WHERE term: the attempt's account is not staff. For one person (or one row of a list)
+    a lookup of that account by its key; for a whole ranking, the few staff ids at once
+    (one pass over the accounts, never one lookup per attempt)."""
+    if bulk:
+        return Attempt.account_id.not_in(staff_accounts())
+    owner = aliased(Account)
+    return ~exists().where(owner.id == Attempt.account_id, staff.staff(owner))
 
 
 def window(contest: Contest, round_: Round | None) -> tuple[dt.datetime, dt.datetime]:
@@ -54,9 +61,10 @@ def round_of(contest: Contest, moment: dt.datetime | None) -> Round | None:
 
 
 def truth_figure(contest: Contest, moment: dt.datetime) -> int:
-    """The contest's figure named by its prediction rule, as of the moment."""
-    from cdso.services.figures import stats
-    total = stats.city_figures(contest.id, moment).total
+    """The contest's figure named by its prediction rule, as of the moment (through the
+    figures shared between app nodes: a minute's figures are summed once)."""
+    from cdso.services.figures import cache
+    total = cache.city_figures(contest.id, moment).total
     rule = contest.prediction_rule
     if rule == "finished_at_close":
         return total.finished
@@ -88,8 +96,14 @@ def truth_for(contest: Contest, round_: Round | None, now: dt.datetime) -> Truth
     if run is not None and run.truth_value is not None:
         return Truth(run.truth_value, False, min(run.computed_at, run.window_end),
                      run.computed_at)
-    moment = min(now, window(contest, round_)[1])
+    moment = provisional_moment(contest, round_, now)
     return Truth(truth_figure(contest, moment), True, moment)
+
+
+def provisional_moment(contest: Contest, round_: Round | None, now: dt.datetime) -> dt.datetime:
+    """The moment a ranking's figure is counted at before it is published: now, to the
+    whole minute (as every figure is shown), or the end of the ranking's window."""
+    return min(now.replace(second=0, microsecond=0), window(contest, round_)[1])
 
 
 def order_terms(truth: int | None) -> list:
@@ -102,19 +116,12 @@ def order_terms(truth: int | None) -> list:
                     Attempt.duration_seconds, Attempt.finished_at, Attempt.id]
 
 
-def competing(contest_id: int, start: dt.datetime, end: dt.datetime) -> list:
+def competing(contest_id: int, start: dt.datetime, end: dt.datetime,
+              bulk: bool = False) -> list:
     """WHERE terms: the attempts that compete in a ranking of this window."""
     return [Attempt.contest_id == contest_id, Attempt.status == AttemptStatus.FINISHED.value,
             Attempt.score.is_not(None), Attempt.finished_at >= start, Attempt.finished_at < end,
-            resident_attempt()]
-
-
-def resident_attempt():
-    """WHERE term: the attempt's account is not staff (correlated on the account's primary
-    key, so one person's attempts never scan the accounts table)."""
-    return exists().where(Account.id == Attempt.account_id,
-                          Account.role == Role.PARTICIPANT.value,
-                          Account.is_organiser.is_(False))
+            not_staff(bulk)]
 
 
 def counting_attempt(contest: Contest, account_id: int, round_: Round | None,
@@ -130,23 +137,19 @@ def counting_attempt(contest: Contest, account_id: int, round_: Round | None,
         select(Attempt).where(*where).order_by(*order_terms(truth)).limit(1)).first()
 
 
-def counting_attempts(contest: Contest, round_: Round | None, truth: int | None,
-                      recorded_before: dt.datetime | None = None):
-    """The same choice for everyone at once (exports, unit reports): a subquery with
-    attempt_id, account_id, registration_id, number and score, one row per person
-    (`recorded_before`: only attempts the system knew of by then, for a list "as of")."""
+def counting_attempt_of(registration_column, contest: Contest, round_: Round | None,
+                        truth: int | None, recorded_before: dt.datetime | None = None,
+                        column=Attempt.number):
+    """The same choice inside a query over registrations (exports, unit reports): a
+    correlated scalar subquery giving `column` of the counting attempt of the row's
+    registration (`registration_column`, e.g. Registration.id): one indexed lookup per
+    person, never a sort of the whole contest."""
     start, end = window(contest, round_)
-    place = func.row_number().over(partition_by=Attempt.account_id,
-                                   order_by=order_terms(truth)).label("place")
-    where = competing(contest.id, start, end)
+    where = competing(contest.id, start, end) + [Attempt.registration_id == registration_column]
     if recorded_before is not None:
         where.append(Attempt.recorded_at < recorded_before)
-    ranked = (select(Attempt.id.label("attempt_id"), Attempt.account_id,
-                     Attempt.registration_id, Attempt.number, Attempt.score, place)
-              .where(*where).subquery())
-    return (select(ranked.c.attempt_id, ranked.c.account_id, ranked.c.registration_id,
-                   ranked.c.number, ranked.c.score)
-            .where(ranked.c.place == 1).subquery())
+    return (select(column).where(*where).order_by(*order_terms(truth)).limit(1)
+            .scalar_subquery())
 
 
 @dataclass(frozen=True)

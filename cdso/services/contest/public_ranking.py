@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from cdso.extensions import db
-from cdso.models import Account, Attempt, AttemptStatus, Registration, Role, Unit
+from cdso.models import Account, Attempt, AttemptStatus, Registration, Unit
+from cdso.services.accounts import staff
 from cdso.services.accounts.masking import mask_name
 
 SHOWN = 20
@@ -41,8 +42,8 @@ def top_participants(contest_id: int, limit: int = SHOWN,
         .join(Unit, Unit.id == Registration.unit_id)
         .where(Attempt.contest_id == contest_id,
                Attempt.status == AttemptStatus.FINISHED.value,
-               Account.role == Role.PARTICIPANT.value,  # staff count in no ranking
-               Account.is_organiser.is_(False), Account.is_active_account.is_(True))
+               staff.resident(),  # staff count in no ranking
+               Account.is_active_account.is_(True))
         .order_by(Attempt.score.desc(), Attempt.duration_seconds, Attempt.finished_at,
                   Attempt.id)
     )

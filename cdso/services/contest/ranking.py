@@ -106,7 +106,7 @@ def compute(contest: Contest, round_: Round | None, kind: str, prizes: dict[str,
                      window_start=start, window_end=end, computed_at=now,
                      computed_by_id=actor_id)
     if kind == "individual":
-        run.truth_value = truth_value(contest, as_of)
+        run.truth_value = truth_value(contest, counting.provisional_moment(contest, round_, now))
         rows = _individual_rows(contest, round_, run.truth_value, start, end,
                                 sum(prizes.values()) + RESERVE)
     else:
@@ -160,7 +160,7 @@ def _individual_rows(contest: Contest, round_: Round | None, truth: int,
     query = (select(Attempt.id, Attempt.account_id, Attempt.registration_id, Attempt.score,
                     gap.label("gap"), no_prediction.label("no_prediction"),
                     Attempt.duration_seconds, Attempt.finished_at)
-             .where(*counting.competing(contest.id, start, end))
+             .where(*counting.competing(contest.id, start, end, bulk=True))
              .order_by(*counting.order_terms(truth)))
     prior = _prior_winners(contest, round_)
     if prior is not None:
@@ -242,6 +242,7 @@ def publish(run: RankingRun, actor_id: int, now: dt.datetime) -> RankingRun | No
         raise RankingError(
             f"Bảng này được tính trước khi thời gian xét giải kết thúc "
             f"({moment_phrase(run.window_end)}): xin tính lại sau thời điểm đó rồi công bố.")
+    from cdso.services.contest.coverage_prizes import units_without_population
     missing = units_without_population(run)
     if missing:
         names = ", ".join(entry.unit.name for entry in missing[:10])
@@ -260,40 +261,6 @@ def publish(run: RankingRun, actor_id: int, now: dt.datetime) -> RankingRun | No
                             detail={"supersedes": replaced.id if replaced else None}))
     db.session.flush()
     return replaced
-
-
-def units_without_population(run: RankingRun, pending_only: bool = True
-                             ) -> list[RankingEntry]:
-    """Units of a unit ranking with someone finished but no adult population on record
-    (no coverage prize for them), not yet excluded with a reason (all, if not pending_only)."""
-    if run.kind != "unit":
-        return []
-    query = select(RankingEntry).where(
-        RankingEntry.run_id == run.id, RankingEntry.coverage.is_(None),
-        RankingEntry.finished_count > 0).order_by(RankingEntry.place)
-    if pending_only:
-        query = query.where(RankingEntry.excluded_reason.is_(None))
-    return list(db.session.scalars(query))
-
-
-def exclude_unit(run: RankingRun, entry_id: int, reason: str, actor_id: int,
-                 now: dt.datetime) -> RankingEntry:
-    """Exclude a unit without population from a draft's coverage prizes, with a reason
-    (5–500 characters), logged. Flushes."""
-    entry = db.session.get(RankingEntry, entry_id)
-    if entry is None or entry.run_id != run.id or entry.coverage is not None:
-        raise RankingError("Đơn vị này không nằm trong danh sách chưa có dân số.")
-    if run.published_at is not None or run.superseded_at is not None:
-        raise RankingError("Bảng này không còn là bản nháp; không sửa được.")
-    reason = " ".join((reason or "").split())
-    if not 5 <= len(reason) <= 500:
-        raise RankingError("Xin ghi lý do loại đơn vị khỏi xét giải (từ 5 đến 500 ký tự).")
-    entry.excluded_reason = reason
-    db.session.add(AuditLog(at=now, actor_id=actor_id, action="ranking.exclude_unit",
-                            target_type="ranking_run", target_id=run.id,
-                            detail={"unit_id": entry.unit_id, "reason": reason}))
-    db.session.flush()
-    return entry
 
 
 def published_runs(contest_id: int) -> list[RankingRun]:

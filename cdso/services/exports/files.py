@@ -174,8 +174,9 @@ def participants_rows(account: Account, contest_id: int, as_of: dt.datetime,
     (`counting`): a streamed query (one round trip, no row-by-row reads)."""
     contest = db.session.get(Contest, contest_id)
     truth = counting.truth_for(contest, None, as_of)
-    counted = counting.counting_attempts(contest, None, truth.value, recorded_before=min(
-        as_of, truth.frozen_at or as_of))
+    counted_number = counting.counting_attempt_of(
+        Registration.id, contest, None, truth.value,
+        recorded_before=min(as_of, truth.frozen_at or as_of)).label("counted_number")
     attempts = (select(Attempt.registration_id, func.count().label("attempts"),
                        func.max(Attempt.score).label("best"))
                 .where(Attempt.contest_id == contest_id,
@@ -186,13 +187,12 @@ def participants_rows(account: Account, contest_id: int, as_of: dt.datetime,
                     Unit.name.label("unit_name"), Organisation.name.label("org_name"),
                     Registration.group, Registration.created_at,
                     Registration.first_finished_at, attempts.c.attempts, attempts.c.best,
-                    counted.c.number.label("counted_number"))
+                    counted_number)
              .select_from(Registration)
              .join(Account, Account.id == Registration.account_id)
              .join(Unit, Unit.id == Registration.unit_id)
              .outerjoin(Organisation, Organisation.id == Registration.organisation_id)
              .outerjoin(attempts, attempts.c.registration_id == Registration.id)
-             .outerjoin(counted, counted.c.registration_id == Registration.id)
              .where(Registration.contest_id == contest_id, Registration.created_at < as_of)
              .order_by(_unit_order(), Registration.created_at, Registration.id))
     if unit_id is not None:

@@ -25,7 +25,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cdso.extensions import db
 from cdso.models import (Account, Attempt, AttemptStatus, FigureBucket, FigureMinute,
-                         Registration, Role, Unit)
+                         Registration, Unit)
+from cdso.services.accounts import staff
 
 GOAL = 0.8
 
@@ -61,14 +62,12 @@ def _bump(contest_id: int, moment: dt.datetime, unit_id: int, organisation_id: i
 def _staff(account_id: int) -> bool:
     """Whether the account is staff (read from the session's identity map when loaded)."""
     account = db.session.get(Account, account_id)
-    return account is not None and (account.role != Role.PARTICIPANT.value
-                                    or bool(account.is_organiser))
+    return account is not None and staff.is_staff(account)
 
 
 def _people_only(query):
     """Keep the rows of participants' registrations: staff count in no figure."""
-    return query.join(Account, Account.id == Registration.account_id).where(
-        Account.role == Role.PARTICIPANT.value, Account.is_organiser.is_(False))
+    return query.join(Account, Account.id == Registration.account_id).where(staff.resident())
 
 
 def record_registration(registration: Registration) -> None:
@@ -112,10 +111,10 @@ def record_finished_attempts(finished: list[tuple[Registration, Attempt]],
     organisation, group)."""
     from collections import Counter
 
-    staff = set(db.session.scalars(select(Account.id).where(
+    excluded = set(db.session.scalars(select(Account.id).where(
         Account.id.in_({registration.account_id for registration, _ in finished}),
-        (Account.role != Role.PARTICIPANT.value) | Account.is_organiser.is_(True))))
-    finished = [(r, a) for r, a in finished if r.account_id not in staff]
+        staff.staff())))
+    finished = [(r, a) for r, a in finished if r.account_id not in excluded]
     if not finished:
         return
     registrations = {registration.id: registration for registration, _ in finished}
