@@ -8,9 +8,11 @@ from sqlalchemy.exc import IntegrityError
 from cdso.extensions import db
 from cdso.models import Role
 from cdso.office.routes import bp
-from cdso.services.units import population
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
+from cdso.lazy import lazy_import
+
+population = lazy_import("cdso.services.units.population")  # openpyxl
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -13,11 +13,13 @@ from cdso.models import Contest, RankingRun, Role, Round, Unit
 from cdso.office.routes import bp
 from cdso.services.contest import ranking
 from cdso.services.accounts import scope
-from cdso.services.contest import winners
 from cdso.services.contest.current import current_contest
-from cdso.services.documents.pdf import render_pdf
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
+from cdso.lazy import lazy_import
+
+winners = lazy_import("cdso.services.contest.winners")  # openpyxl
+pdf = lazy_import("cdso.services.documents.pdf")  # WeasyPrint
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ADMIN = Role.ADMIN
@@ -138,7 +140,7 @@ def ranking_winners_xlsx(run_id: int):
 def ranking_winners_pdf(run_id: int):
     run = _run_or_404(run_id)
     doc = winners.document(run, run_contest(run), utcnow())
-    content = render_pdf(render_template("pdf/dispatch.html", doc=doc))
+    content = pdf.render_pdf(render_template("pdf/dispatch.html", doc=doc))
     _log_export(run, "pdf")
     db.session.commit()
     return Response(content, mimetype="application/pdf", headers={

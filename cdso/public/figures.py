@@ -10,11 +10,13 @@ from markupsafe import Markup
 from cdso.formatting import to_local
 from cdso.public.routes import bp
 from cdso.services.figures import dashboard
-from cdso.services.exports import files as exports
 from cdso.services.contest import public_ranking
 from cdso.services.contest.current import current_contest
 from cdso.services.documents.svg_map import BANDS, UnitPoint, render_unit_map
 from cdso.web import htmx
+from cdso.lazy import lazy_import
+
+exports = lazy_import("cdso.services.exports.files")  # openpyxl
 
 OPEN_DATA_MAX_AGE = 300  # the city's map platform may cache for 5 minutes
 

@@ -31,7 +31,9 @@ from sqlalchemy.exc import IntegrityError
 from cdso.extensions import db
 from cdso.formatting import date_long, number
 from cdso.models import Attempt, AttemptStatus, Certificate, Contest, Registration
-from cdso.services.documents import pdf
+from cdso.lazy import lazy_import
+
+pdf = lazy_import("cdso.services.documents.pdf")  # WeasyPrint
 
 log = logging.getLogger(__name__)
 

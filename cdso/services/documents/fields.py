@@ -13,11 +13,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from fontTools.ttLib import TTFont
-
 from cdso.formatting import date_long, to_local
 from cdso.services.documents import figures as document_figures
-from cdso.services.documents.pdf import STATIC_DIR
+from cdso.config import ROOT
+
+STATIC_DIR = ROOT / "static"  # as cdso/services/documents/pdf.py (not imported: WeasyPrint)
 
 # Text block 210 - 30 - 15 = 165 mm; column shares as in static/css/pdf/decree30.css.
 TEXT_MM = 165.0
@@ -86,6 +86,7 @@ LABELS = {f.name: f.label for f in FIELDS}
 
 @functools.cache
 def _font(face: str) -> tuple[dict, dict, int]:
+    from fontTools.ttLib import TTFont  # only when measuring text (documents), not at start
     font = TTFont(STATIC_DIR / "fonts" / f"LiberationSerif-{face}.ttf", lazy=True)
     return font.getBestCmap(), font["hmtx"].metrics, font["head"].unitsPerEm
 
