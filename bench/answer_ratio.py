@@ -22,6 +22,9 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
+
 from bench import servers  # noqa: E402
 from bench.httpclient import Client, HttpError, percentile  # noqa: E402
 from bench.journey import HTMX, PASSWORD, Resident, Timings  # noqa: E402
@@ -131,6 +134,19 @@ async def paced(clients, rate: float, seconds: float) -> dict:
             **summary(latencies)}
 
 
+def create_table(url: str, accounts: int, positions: int = 20) -> None:
+    """The reference's table, with a row per account and position."""
+    with create_engine(url, poolclass=NullPool).begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS reference_answer"))
+        conn.execute(text("CREATE TABLE reference_answer (account_id int, position int, "
+                          "choice int, answered_at timestamp, "
+                          "PRIMARY KEY (account_id, position))"))
+        conn.execute(text("INSERT INTO reference_answer (account_id, position) "
+                          "SELECT a, p FROM generate_series(1, :a) a, generate_series(1, :p) p"),
+                     {"a": accounts, "p": positions})
+
+
+
 def memory(pid: int) -> dict:
     """RSS, PSS (shared pages split among sharers) and private memory, MiB."""
     out = {}
@@ -162,7 +178,6 @@ def run(args) -> dict:
     servers.enrol(args.database, FIRST, args.clients, PASSWORD)
     if args.before:
         servers.enrol(args.database, FIRST_BEFORE, args.clients, PASSWORD)
-    from bench.reference import create_table
     create_table(servers.pg_url(args.database), args.clients)
     env = servers.app_env(args.database, redis_db=args.redis_db)
     servers.flush_redis(args.redis_db)

@@ -9,7 +9,7 @@ same gunicorn settings (deploy/gunicorn.conf.py) in the same benchmark run
 
 It answers `POST /login` (form `account`: the session remembers it) and `POST /answer`
 (form `position`, `choice`), which writes the account's row of `reference_answer`
-(created by `create_table`)."""
+(created by bench/answer_ratio.py)."""
 from __future__ import annotations
 
 import os
@@ -24,18 +24,6 @@ engine = create_engine(os.environ.get("DATABASE_URL", "sqlite://"), pool_size=5,
                        max_overflow=5)
 _SAVE = text("UPDATE reference_answer SET choice = :choice, answered_at = now() "
              "WHERE account_id = :account AND position = :position")
-
-
-def create_table(url: str, accounts: int, positions: int = 20) -> None:
-    """The reference's table, with a row per account and position."""
-    with create_engine(url).begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS reference_answer"))
-        conn.execute(text("CREATE TABLE reference_answer (account_id int, position int, "
-                          "choice int, answered_at timestamp, "
-                          "PRIMARY KEY (account_id, position))"))
-        conn.execute(text("INSERT INTO reference_answer (account_id, position) "
-                          "SELECT a, p FROM generate_series(1, :a) a, generate_series(1, :p) p"),
-                     {"a": accounts, "p": positions})
 
 
 @app.get("/healthz")

@@ -22,7 +22,7 @@ def create_app(config: dict | None = None, *, web_only: bool = False) -> Flask:
     app.config.setdefault("MIGRATIONS_DIRECTORY", settings.ROOT / "migrations")
     if not web_only:
         init_migrations(app)
-    login_manager.init_app(app)
+    login_manager.init_app(app, add_context_processor=False)  # see web/auth_session.py
     csrf.init_app(app)
     limiter.init_app(app)
     htmx.init_app(app)

@@ -42,11 +42,12 @@ PROXIES = int(os.environ.get("CDSO_PROXIES", "0"))
 
 
 def post_fork(server, worker):
+    app = getattr(worker.app, "callable", None)  # set when preloaded
+    if app is None or "sqlalchemy" not in getattr(app, "extensions", {}):
+        return
     from cdso.extensions import db
-    app = getattr(worker.app, "callable", None)
-    if app is not None:  # preloaded: forget (never close) the master's connections
-        with app.app_context():
-            db.engine.dispose(close=False)
+    with app.app_context():  # forget (never close) the master's connections
+        db.engine.dispose(close=False)
 
 
 def post_worker_init(worker):

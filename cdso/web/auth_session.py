@@ -42,6 +42,14 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    from flask_login import current_user
+
+    @app.context_processor
+    def _lazy_current_user():
+        # Flask-Login's own processor loads the account for every template; the proxy
+        # loads it when a template first reads it (an answer step's partial never does).
+        return {"current_user": current_user}
+
     from cdso.models import Account
     by_id = select(Account).where(Account.id == bindparam("account_id"))  # built once
 
