@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
 
@@ -144,6 +144,10 @@ def _answer_step(attempt_id: int, position: int):
     if not throttle.answer_allowed(account_id):
         return render_error(429, throttle.ANSWERS_TOO_FAST)
     now = utcnow()
+    # The token just checked (CSRFProtect) serves the next step's form: not signed anew.
+    checked = request.form.get("csrf_token")
+    if checked and current_app.config.get("WTF_CSRF_ENABLED", True):
+        g.csrf_token = checked
     raw = request.form.get("choice", "").strip()
     choice_id = int(raw) if raw.isdigit() and len(raw) < 10 else (-1 if raw else None)
     try:
