@@ -22,7 +22,15 @@ def init_app(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if response.mimetype == "text/html":
-            response.vary.add("HX-Request")
-            response.cache_control.private = True
-            response.cache_control.no_store = True
+            # Plain strings when the headers are not there yet (the usual case): werkzeug's
+            # parsed Vary and Cache-Control objects cost ~5% of an answer step.
+            if "Vary" in headers:
+                response.vary.add("HX-Request")
+            else:
+                headers["Vary"] = "HX-Request"
+            if "Cache-Control" in headers:
+                response.cache_control.private = True
+                response.cache_control.no_store = True
+            else:
+                headers["Cache-Control"] = "private, no-store"
         return response
