@@ -188,3 +188,19 @@ def test_the_answer_limit_is_a_token_bucket_in_memory():
     for key in range(10):
         small.take(key)
     assert len(small) <= 4
+
+
+def test_a_get_that_met_a_dropped_connection_is_sent_again_and_a_post_is_not(app):
+    dropped = DBAPIError("SELECT 1", {}, Exception("server closed the connection"),
+                         connection_invalidated=True)
+
+    def fail():
+        raise dropped
+
+    app.add_url_rule("/_dropped", "dropped", fail, methods=["GET", "POST"])
+    client = app.test_client()
+    again = client.get("/_dropped?trang=2")
+    assert again.status_code == 307 and again.headers["Location"] == "/_dropped?trang=2"
+    app.config["WTF_CSRF_ENABLED"] = False
+    refused = client.post("/_dropped")
+    assert refused.status_code == 500 and "Hệ thống đang gặp sự cố" in refused.get_data(as_text=True)
