@@ -19,7 +19,6 @@ from cdso.web.decorators import roles_required
 from cdso.lazy import lazy_import
 
 winners = lazy_import("cdso.services.contest.winners")  # openpyxl
-pdf = lazy_import("cdso.services.documents.pdf")  # WeasyPrint
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ADMIN = Role.ADMIN
@@ -140,7 +139,8 @@ def ranking_winners_xlsx(run_id: int):
 def ranking_winners_pdf(run_id: int):
     run = _run_or_404(run_id)
     doc = winners.document(run, run_contest(run), utcnow())
-    content = pdf.render_pdf(render_template("pdf/dispatch.html", doc=doc))
+    from cdso.services.documents.pdf import render_pdf  # WeasyPrint: loaded when used
+    content = render_pdf(render_template("pdf/dispatch.html", doc=doc))
     _log_export(run, "pdf")
     db.session.commit()
     return Response(content, mimetype="application/pdf", headers={

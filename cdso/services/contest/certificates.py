@@ -31,9 +31,6 @@ from sqlalchemy.exc import IntegrityError
 from cdso.extensions import db
 from cdso.formatting import date_long, number
 from cdso.models import Attempt, AttemptStatus, Certificate, Contest, Registration
-from cdso.lazy import lazy_import
-
-pdf = lazy_import("cdso.services.documents.pdf")  # WeasyPrint
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +234,7 @@ def _redis(url: str):
 
 def render(fields: dict) -> bytes:
     from flask import render_template
+    from cdso.services.documents import pdf  # WeasyPrint: loaded at the first certificate
     html = render_template("pdf/certificate.html", cert=fields,
                            qr_svg=pdf.qr_svg(fields["verify_url"]))
     return pdf.render_pdf(html)
