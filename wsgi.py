@@ -5,7 +5,8 @@ import sys
 from cdso import create_app
 from cdso.web.startup import check_database
 
-app = create_app()
+# Served by gunicorn the app needs no migrations (Alembic); the `flask` command does.
+app = create_app(web_only=os.environ.get("FLASK_RUN_FROM_CLI") != "true")
 
 # Served by gunicorn (not the `flask` command, whose `cdso init` creates the database):
 # say in one line what is wrong with the database instead of failing on the first request.

@@ -50,24 +50,43 @@ def resident_client(app, unit_id: int):
     return client, attempt_id, token
 
 
+def _reference_client(database: str):
+    """bench/reference.py in this process, on its own table in the same database."""
+    from sqlalchemy import create_engine
+
+    import bench.reference as reference
+    from bench.answer_ratio import create_table
+    create_table(servers.pg_url(database), 1)
+    reference.engine = create_engine(servers.pg_url(database))
+    client = reference.app.test_client()
+    client.post("/login", data={"account": "1"})
+    return client
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="cdso_bench_profile")
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--reuse", action="store_true",
+                        help="use the database as it is (e.g. left by bench/answer_ratio.py)")
     args = parser.parse_args()
 
-    servers.fresh_database(args.database)
-    servers.flask("cdso", "seed-demo", "--participants", "2000", database=args.database)
+    if not args.reuse:
+        servers.fresh_database(args.database)
+        servers.flask("cdso", "seed-demo", "--participants", "2000", database=args.database)
     import os
     os.environ.update(servers.app_env(args.database, redis_db=1))
     from bench.hello import app as hello_app
     from cdso import create_app
     app = create_app({"RATELIMIT_ENABLED": False})
     with app.app_context():
-        from cdso.models import Unit
+        from cdso.models import Account, Unit
         from cdso.extensions import db
         unit_id = db.session.query(Unit.id).first()[0]
+        db.session.query(Account).filter(Account.login == "0977000111").update(
+            {"login": f"reused-{os.getpid()}", "phone": None})  # a second run on --reuse
+        db.session.commit()
     client, attempt_id, token = resident_client(app, unit_id)
     choices = {position: CHOICE.findall(client.get(f"/thi/{attempt_id}/cau/{position}")
                                         .get_data(as_text=True)) for position in range(1, 20)}
@@ -80,14 +99,24 @@ def main() -> None:
         assert response.status_code == 200, response.status_code
 
     hello = hello_app.test_client()
+    reference = _reference_client(args.database)
+
+    def reference_answer(i: int) -> None:
+        response = reference.post("/answer", data={"position": str(i % 20 + 1), "choice": "2"})
+        assert response.status_code == 200, response.status_code
+
     _cpu_per_request(lambda i: hello.get("/"), 200)  # warm up
     _cpu_per_request(answer, 40)
+    _cpu_per_request(reference_answer, 40)
     hello_cpu = _cpu_per_request(lambda i: hello.get("/"), args.requests * 5)
     answer_cpu = _cpu_per_request(answer, args.requests)
+    reference_cpu = _cpu_per_request(reference_answer, args.requests)
     print(f"hello world: {hello_cpu * 1000:.2f} ms CPU per request")
+    print(f"reference (bench/reference.py): {reference_cpu * 1000:.2f} ms CPU per request")
     print(f"answer step: {answer_cpu * 1000:.2f} ms CPU per request "
           f"(app process only; PostgreSQL's share is not in it)")
-    print(f"ratio (CPU, app process): {hello_cpu / answer_cpu:.1%}")
+    print(f"ratio (CPU, app process): {hello_cpu / answer_cpu:.1%} of hello world, "
+          f"{reference_cpu / answer_cpu:.1%} of the reference")
 
     profiler = cProfile.Profile(time.process_time)  # CPU time: what the workers are short of
     profiler.enable()

@@ -77,8 +77,8 @@ class Gunicorn:
 
     def __init__(self, port: int, env: dict[str, str], app: str = "wsgi:app",
                  workers: int | None = None, worker_class: str | None = None,
-                 threads: int | None = None, log: Path | None = None):
-        self.port, self.app = port, app
+                 threads: int | None = None, log: Path | None = None, root: Path = ROOT):
+        self.port, self.app, self.root = port, app, root
         self.env = dict(env)
         if workers:
             self.env["WEB_CONCURRENCY"] = str(workers)
@@ -96,9 +96,9 @@ class Gunicorn:
     def start_async(self) -> None:
         self._log_file = open(self.log, "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+            [PYTHON, "-m", "gunicorn", "-c", str(self.root / "deploy" / "gunicorn.conf.py"),
              "--bind", f"127.0.0.1:{self.port}", self.app],
-            cwd=ROOT, env=self.env, stdout=self._log_file, stderr=subprocess.STDOUT)
+            cwd=self.root, env=self.env, stdout=self._log_file, stderr=subprocess.STDOUT)
 
     def wait_ready(self, ready_path: str = "/healthz", wait: float = 120.0) -> Gunicorn:
         """Until `ready_path` answers 200 and every worker has booted."""

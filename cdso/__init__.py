@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import Flask
 
 from cdso import config as settings
-from cdso.extensions import cache, compress, csrf, db, htmx, limiter, login_manager, migrate
+from cdso.extensions import cache, compress, csrf, db, htmx, init_migrations, limiter, login_manager
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, *, web_only: bool = False) -> Flask:
+    """The app; `web_only` (gunicorn's workers, see wsgi.py) leaves out the migrations."""
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_path=str(settings.INSTANCE))
     app.config.update(settings.from_environment())
@@ -20,8 +21,10 @@ def create_app(config: dict | None = None) -> Flask:
             app.config.update(settings.cache_settings(config["REDIS_URL"]))
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"))
-    login_manager.init_app(app)
+    app.config.setdefault("MIGRATIONS_DIRECTORY", settings.ROOT / "migrations")
+    if not web_only:
+        init_migrations(app)
+    login_manager.init_app(app, add_context_processor=False)  # see web/auth_session.py
     csrf.init_app(app)
     limiter.init_app(app)
     htmx.init_app(app)

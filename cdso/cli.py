@@ -6,7 +6,6 @@ import secrets
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from flask_migrate import upgrade
 from sqlalchemy import select
 
 from cdso.extensions import db
@@ -21,6 +20,7 @@ def init_command() -> None:
     from cdso.services.bank import rows as bank_import
     from cdso.services.units import catalogue as units
 
+    from flask_migrate import upgrade
     upgrade(directory=current_app.extensions["migrate"].directory)
     added = units.load_units()
     click.echo(f"Đơn vị hành chính: {added} mới, {len(units.all_units())} tất cả.")

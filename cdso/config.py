@@ -32,7 +32,10 @@ def engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # WAL and a busy timeout let several gunicorn workers share the file.
         return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5, "pool_recycle": 1800}
+    # No ping before each checkout (a round trip on every request): a connection found
+    # dead (PostgreSQL restarted) invalidates the pool; the answer step retries once on a
+    # fresh one and a GET is sent again (cdso/web/database.py).
+    return {"pool_pre_ping": False, "pool_size": 5, "max_overflow": 5, "pool_recycle": 1800}
 
 
 def cache_settings(redis_url: str) -> dict:

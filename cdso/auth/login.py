@@ -17,6 +17,7 @@ from cdso.formatting import utcnow
 from cdso.services.accounts import login_alerts
 from cdso.services.accounts import own as accounts
 from cdso.services.accounts.login_throttle import keys_for
+from cdso.services.accounts.sessions import end_every_session
 from cdso.web.htmx import next_page
 
 
@@ -83,7 +84,13 @@ def login():
 
 @bp.post("/dang-xuat")
 def logout():
+    """Logging out ends this session and every other one of the account on the server:
+    a copied cookie, a phone left logged in at the ward office, stop working at once."""
+    if current_user.is_authenticated:
+        end_every_session(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     session.clear()
-    flash("Bạn đã đăng xuất.", "info")
+    flash("Bạn đã đăng xuất trên mọi thiết bị. Lần sau, xin đăng nhập lại bằng số điện "
+          "thoại và mật khẩu.", "info")
     return redirect(url_for("public.landing"), code=303)

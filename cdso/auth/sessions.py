@@ -8,6 +8,7 @@ from flask import session, url_for
 from flask_login import login_user
 
 from cdso.models import Account
+from cdso.web.auth_session import MUST_CHANGE
 
 
 def start_session(account: Account) -> None:
@@ -15,7 +16,9 @@ def start_session(account: Account) -> None:
     session.clear()
     session["sid"] = secrets.token_urlsafe(9)  # signed: it only has to differ
     session.permanent = True
+    session[MUST_CHANGE] = int(account.must_change_password)
     login_user(account)
+
 
 
 def home_url(account: Account) -> str:

@@ -12,14 +12,16 @@ from cdso.models import ROLE_LABELS, Account, Role
 from cdso.models.unit import ORG_KIND_LABELS
 from cdso.office.routes import bp
 from cdso.services.accounts import officials as accounts_admin
-from cdso.services.imports import clerks as clerk_import
 from cdso.services.imports.errors import RowError, TableError
-from cdso.services.units import population
 from cdso.services.accounts import login_alerts, scope
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 from cdso.web.pagination import page_number, paginate
 from cdso.services.exports.download import download
+from cdso.lazy import lazy_import
+
+clerk_import = lazy_import("cdso.services.imports.clerks")  # openpyxl
+population = lazy_import("cdso.services.units.population")  # openpyxl
 
 PAGE_SIZE = 50
 MANAGERS = (Role.ADMIN, Role.CLERK)

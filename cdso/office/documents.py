@@ -17,12 +17,14 @@ from cdso.services.documents import defaults as document_defaults
 from cdso.services.documents import fields as document_fields
 from cdso.services.documents import figures as document_figures
 from cdso.services.documents import lifecycle as documents
-from cdso.services.documents import docx as docx_export
 from cdso.services.contest.current import current_contest
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 from cdso.web.pagination import page_number, paginate
 from cdso.services.exports.download import download
+from cdso.lazy import lazy_import
+
+docx_export = lazy_import("cdso.services.documents.docx")  # python-docx
 
 writers = roles_required(Role.ADMIN, Role.CLERK)
 admin_only = roles_required(Role.ADMIN)

@@ -10,12 +10,14 @@ from cdso.formatting import to_local
 from cdso.models import Role
 from cdso.office.routes import bp
 from cdso.services.figures import dashboard
-from cdso.services.exports import files as exports
 from cdso.services.exports.download import download
-from cdso.services.units import population
 from cdso.services.accounts import scope
 from cdso.services.contest.current import current_contest
 from cdso.web.decorators import roles_required
+from cdso.lazy import lazy_import
+
+exports = lazy_import("cdso.services.exports.files")  # openpyxl
+population = lazy_import("cdso.services.units.population")  # openpyxl
 
 
 

@@ -9,10 +9,12 @@ from cdso.extensions import db
 from cdso.models import Role
 from cdso.office.routes import bp
 from cdso.services.imports.errors import RowError, TableError
-from cdso.services.units import population
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 from cdso.services.exports.download import download
+from cdso.lazy import lazy_import
+
+population = lazy_import("cdso.services.units.population")  # openpyxl
 
 
 

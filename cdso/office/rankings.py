@@ -13,12 +13,13 @@ from cdso.models import Contest, RankingRun, Role, Round, Unit
 from cdso.office.routes import bp
 from cdso.services.contest import coverage_prizes, ranking
 from cdso.services.accounts import scope
-from cdso.services.contest import winners
 from cdso.services.contest.current import current_contest
-from cdso.services.documents.pdf import render_pdf
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 from cdso.services.exports.download import download
+from cdso.lazy import lazy_import
+
+winners = lazy_import("cdso.services.contest.winners")  # openpyxl
 
 ADMIN = Role.ADMIN
 
@@ -158,6 +159,7 @@ def ranking_winners_xlsx(run_id: int):
 def ranking_winners_pdf(run_id: int):
     run = _run_or_404(run_id)
     doc = winners.document(run, run_contest(run), utcnow())
+    from cdso.services.documents.pdf import render_pdf  # WeasyPrint: loaded when used
     content = render_pdf(render_template("pdf/dispatch.html", doc=doc))
     _log_export(run, "pdf")
     db.session.commit()

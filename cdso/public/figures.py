@@ -11,13 +11,15 @@ from cdso.formatting import to_local
 from cdso.public.routes import bp
 from cdso.services.figures import cache as figure_cache
 from cdso.services.figures import dashboard, gaps
-from cdso.services.exports import files as exports
 from cdso.services.contest import public_ranking
 from cdso.services.contest.current import current_contest
 from cdso.services.documents.svg_map import (BANDS, UnitPoint, render_unit_map,
                                              smallest_circle_floor)
 from cdso.web import htmx
 from cdso.services.exports.download import download
+from cdso.lazy import lazy_import
+
+exports = lazy_import("cdso.services.exports.files")  # openpyxl
 
 OPEN_DATA_MAX_AGE = 300  # the city's map platform may cache for 5 minutes
 

@@ -6,8 +6,10 @@ from flask import render_template
 from cdso.models.contest import PREDICTION_RULES
 from cdso.public.routes import bp
 from cdso.services.contest import ranking
-from cdso.services.contest import winners
 from cdso.services.contest.current import current_contest
+from cdso.lazy import lazy_import
+
+winners = lazy_import("cdso.services.contest.winners")  # openpyxl
 
 
 @bp.get("/giai-thuong")

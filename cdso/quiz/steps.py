@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import math
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
 
 from cdso.auth import throttle
-from cdso.extensions import db, limiter
+from cdso.extensions import db, limiter, login_manager
 from cdso.formatting import utcnow
 from cdso.models import Attempt, Contest
 from cdso.quiz.routes import bp
@@ -17,6 +18,7 @@ from cdso.quiz.strip import strip_buttons
 from cdso.services.contest import counting
 from cdso.services.quiz import attempts as quiz
 from cdso.services.quiz import review as quiz_review
+from cdso.web.auth_session import session_account
 from cdso.web.decorators import participant_required
 from cdso.web.errors import render_error
 from cdso.web.htmx import is_htmx, redirect_to
@@ -127,20 +129,43 @@ def resume(attempt_id: int):
 
 
 @bp.route("/thi/<int:attempt_id>/cau/<int:position>", methods=["GET", "POST"])
-@participant_required
-@limiter.limit(throttle.answers_limit, key_func=throttle.account_key, methods=["POST"])
+@limiter.exempt  # the answer step has its own limit, in the worker's memory
 def question(attempt_id: int, position: int):
-    now = utcnow()
     if request.method == "GET":
-        sheet = _sheet(attempt_id)
-        if sheet.slot(position) is None:
-            return _no_such_question(sheet.count, position)
-        return _closed(sheet, now) or _render(sheet, "question", position, partial=is_htmx())
+        return _question_page(attempt_id, position)
+    return _answer_step(attempt_id, position)
+
+
+@participant_required
+def _question_page(attempt_id: int, position: int):
+    sheet = _sheet(attempt_id)
+    if sheet.slot(position) is None:
+        return _no_such_question(sheet.count, position)
+    return _closed(sheet, utcnow()) or _render(sheet, "question", position, partial=is_htmx())
+
+
+def _answer_step(attempt_id: int, position: int):
+    """The hot path: the account and its session version come from the signed session
+    and are checked in the save's own statement, with no account loaded; the rate limit
+    is in this worker's memory (cdso/auth/throttle.py)."""
+    signed = session_account()
+    if signed is None:
+        return login_manager.unauthorized()
+    account_id, version = signed
+    if not throttle.answer_allowed(account_id):
+        return render_error(429, throttle.ANSWERS_TOO_FAST)
+    now = utcnow()
+    # The token just checked (CSRFProtect) serves the next step's form: not signed anew.
+    checked = request.form.get("csrf_token")
+    if checked and current_app.config.get("WTF_CSRF_ENABLED", True):
+        g.csrf_token = checked
     raw = request.form.get("choice", "").strip()
     choice_id = int(raw) if raw.isdigit() and len(raw) < 10 else (-1 if raw else None)
     try:
-        sheet = quiz.save_answer(attempt_id, current_user.id, position, choice_id, now,
-                                 seq=_seq(request.form.get("seq", "")))
+        sheet = _save_and_commit(attempt_id, account_id, version, position, choice_id, now)
+    except quiz.SessionEnded:
+        session.clear()
+        return login_manager.unauthorized()
     except quiz.QuestionNotInAttempt:
         return _no_such_question(_sheet(attempt_id).count, position)
     except quiz.AttemptNotFound:
@@ -152,8 +177,28 @@ def question(attempt_id: int, position: int):
         return _render(_sheet(attempt_id), "question", position, partial=is_htmx(),
                        error=str(refused), status=409 if isinstance(refused, quiz.StaleAnswer)
                        else 422)
-    db.session.commit()
     return _after_post(sheet, position)
+
+
+def _save_and_commit(attempt_id, account_id, version, position, choice_id, now):
+    """Save and commit; once more on a fresh connection when the pooled one had died
+    (PostgreSQL restarted: the pool pings no connection before use). Saving is
+    idempotent, so a retry after a commit whose answer was lost writes nothing twice."""
+    seq = _seq(request.form.get("seq", ""))
+
+    def save():
+        sheet = quiz.save_answer(attempt_id, account_id, position, choice_id, now, seq=seq,
+                                 session_version=version)
+        db.session.commit()
+        return sheet
+
+    try:
+        return save()
+    except DBAPIError as error:
+        db.session.rollback()
+        if not error.connection_invalidated:
+            raise
+    return save()
 
 
 def _seq(raw: str) -> int | None:

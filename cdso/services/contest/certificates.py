@@ -34,7 +34,6 @@ from cdso.extensions import db
 from cdso.formatting import date_long, number
 from cdso.models import Attempt, AttemptStatus, Certificate, Contest, Registration
 from cdso.services.contest import counting
-from cdso.services.documents import pdf
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +227,7 @@ def cache_key(fields: dict) -> str:
 
 def render(fields: dict) -> bytes:
     from flask import render_template
+    from cdso.services.documents import pdf  # WeasyPrint: loaded at the first certificate
     html = render_template("pdf/certificate.html", cert=fields,
                            qr_svg=pdf.qr_svg(fields["verify_url"]))
     return pdf.render_pdf(html)

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from fontTools.ttLib import TTFont
 
 from cdso.clock import parse_local_date
+from cdso.config import ROOT
 from cdso.formatting import date_long, to_local
 from cdso.services.documents import figures as document_figures
 from cdso.services.documents import topics as document_topics
-from cdso.services.documents.pdf import STATIC_DIR
+
+STATIC_DIR = ROOT / "static"  # as cdso/services/documents/pdf.py (not imported: WeasyPrint)
 
 # Text block 210 - 30 - 15 = 165 mm; column shares as in static/css/pdf/decree30.css.
 TEXT_MM = 165.0

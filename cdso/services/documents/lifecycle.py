@@ -25,7 +25,6 @@ from cdso.services.documents import fields as document_fields
 from cdso.services.documents import figures as document_figures
 from cdso.services.accounts import scope
 from cdso.services.documents.defaults import template_fields
-from cdso.services.documents.pdf import render_pdf
 from cdso.services.figures.stats import hour_of
 
 CITY_KIND = "city_progress"
@@ -297,6 +296,7 @@ def subject_line(document: Document) -> str:
 
 
 def pdf_bytes(doc: dict) -> bytes:
+    from cdso.services.documents.pdf import render_pdf  # WeasyPrint: loaded when first used
     return render_pdf(render_template("pdf/dispatch.html", doc=doc))
 
 

@@ -6,8 +6,10 @@ attempt past that is finished with the answers saved before it.
 
 Concurrency, so that one attempt always has one score, counted once:
 - start: the unique (registration, number) makes two concurrent starts one attempt;
-- save: reads the attempt row FOR SHARE (PostgreSQL), so a finish, which updates that
-  row, waits for saves in flight, and a save after a finish sees the attempt finished;
+- save (answering.py): one UPDATE of the answered row, guarded by the attempt being open
+  and the row not graded yet; a finish grades every row, so a save in flight either
+  commits first (and is graded) or sees the row graded and writes nothing;
+- prediction: reads the attempt row FOR SHARE (PostgreSQL), so a finish waits for it;
 - finish: a conditional UPDATE ... WHERE status = 'open': only one caller grades it.
 """
 from __future__ import annotations
@@ -250,54 +252,7 @@ def start_attempt(contest: Contest, registration: Registration, *, now: dt.datet
 
 # --- answering ----------------------------------------------------------------------------
 
-def _answer_update(**values):
-    """The UPDATE of an answered row. Still open when written: on SQLite, where there is
-    no FOR SHARE, this is what keeps an answer from landing after a finish graded the
-    attempt. The order key is checked again in the UPDATE itself, which on PostgreSQL
-    sees a concurrent save that committed first."""
-    answers, attempts = AttemptQuestion.__table__, Attempt.__table__
-    still_open = select(attempts.c.id).where(attempts.c.id == bindparam("the_attempt"),
-                                             attempts.c.status == OPEN).exists()
-    return answers.update().where(answers.c.id == bindparam("row_id"),
-                                  answers.c.answer_seq <= bindparam("new_seq"),
-                                  still_open).values(answer_seq=bindparam("new_seq"), **values)
-
-
-_SAVE_CHOICE = _answer_update(chosen_choice_id=bindparam("new_choice"), answered_at=bindparam("now"))
-_SAVE_SEQ = _answer_update()
-
-
-def save_answer(attempt_id: int, account_id: int, position: int, choice_id: int | None,
-                now: dt.datetime, seq: int | None = None) -> Sheet:
-    """Save one answer: one SELECT of the attempt's rows, and one small UPDATE of the
-    answered row. `choice_id` None saves nothing.
-
-    `seq` puts taps in order. A page carries its question's `next_seq`, above every key
-    saved so far, and its script adds one for each tap (without JavaScript every tap sends
-    the base). A request whose key is below the saved one is an earlier tap that arrived
-    late (a phone's retry, a proxy's delay): it changes nothing and says so (StaleAnswer),
-    so the answer the resident last saw saved stays saved. Equal keys, the same page
-    without JavaScript, keep "the last to arrive wins"."""
-    sheet = load_sheet(attempt_id, account_id, lock=True)
-    slot = sheet.slot(position)
-    if slot is None:
-        raise QuestionNotInAttempt(position)
-    _check_writable(sheet, now)
-    if choice_id is None:
-        return sheet
-    if choice_id not in slot.choice_ids:
-        raise InvalidAnswer("Phương án đã gửi không thuộc câu hỏi này. Xin chọn lại một phương án.")
-    seq = _write_seq(seq, slot.seq, choice_id, slot.chosen, STALE_MESSAGE)
-    if seq is None:
-        return sheet
-    changed = choice_id != slot.chosen
-    written = db.session.execute(_SAVE_CHOICE if changed else _SAVE_SEQ, dict(
-        row_id=slot.row_id, the_attempt=attempt_id, new_choice=choice_id, new_seq=seq, now=now))
-    if written.rowcount != 1:
-        raise _refusal(attempt_id, STALE_MESSAGE)
-    slot.chosen, slot.seq = choice_id, seq
-    return sheet
-
+# save_answer, the hot path, is in cdso/services/quiz/answering.py (one statement).
 
 def parse_prediction(raw: str) -> int | None:
     """"84.360", "84 360", "84360" -> 84360; empty -> None."""
@@ -393,3 +348,6 @@ def finish_expired_of(account_id: int, now: dt.datetime) -> list[int]:
         Attempt.deadline < now - GRACE)).all()
     return [number for attempt_id, number in expired
             if finish_attempt(attempt_id, now, by="deadline")]
+
+
+from cdso.services.quiz.answering import SessionEnded, save_answer  # noqa: E402,F401

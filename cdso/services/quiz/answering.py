@@ -1,0 +1,148 @@
+"""Saving one answer in one statement (the quiz's hot path).
+
+One UPDATE of the answered row, guarded in its own WHERE by everything the rules ask:
+the attempt is this account's, still open and not past its deadline (plus the grace), the
+session's version is the account's current one, the choice belongs to the question, the
+tap's order key is not below the saved one, and the row is not graded yet. On PostgreSQL
+the UPDATE is a CTE of the SELECT that returns the attempt's sheet, so the step costs one
+round trip and the COMMIT; SQLite, which has no writing CTE, runs the two in turn.
+
+Why no lock on the attempt row is needed against a concurrent finish: finishing grades
+every row of the attempt (is_correct becomes non-NULL) in the transaction that closes it.
+A save that waits on a row being graded re-checks `is_correct IS NULL` on the row's new
+version once the finish commits (PostgreSQL's re-check of an updated row), and writes
+nothing; a save that committed first is seen by the grading UPDATE, which waits for it.
+Either way an acknowledged answer is counted, and nothing lands after the grading.
+
+When nothing was written, the sheet the statement returned (as it was when the statement
+started) tells why: no such attempt, someone else's, finished, expired, a choice not of
+this question, a late tap, or the same answer again (which is fine and writes nothing)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import bindparam, case, exists, literal_column, or_, select
+
+from cdso.extensions import db
+from cdso.models import Account, Attempt, AttemptQuestion
+from cdso.services.quiz.attempts import (GRACE, OPEN, SEQ_STEP, STALE_MESSAGE, AttemptNotFound,
+                                         InvalidAnswer, QuestionNotInAttempt, Sheet, Slot,
+                                         _check_writable, _refusal, _write_seq, load_sheet)
+
+_aq, _at, _acc = AttemptQuestion.__table__, Attempt.__table__, Account.__table__
+
+
+class SessionEnded(AttemptNotFound):
+    """The session's version is no longer the account's (a logout, a password or role
+    change since): nothing is written and the person logs in again."""
+
+
+def _statements():
+    base = (_aq.c.answer_seq // SEQ_STEP + 1) * SEQ_STEP
+    sent = bindparam("sent")  # -1: no key sent, the page's base
+    key = case((sent < 0, base), (sent > base + (SEQ_STEP - 1), base + (SEQ_STEP - 1)),
+               else_=sent)
+    choice = bindparam("choice")
+    session_ok = or_(bindparam("version") < 0, exists().where(
+        _acc.c.id == bindparam("account"), _acc.c.session_version == bindparam("version"),
+        _acc.c.is_active_account.is_(True)))
+    writable = exists().where(
+        _at.c.id == bindparam("attempt"), _at.c.account_id == bindparam("account"),
+        _at.c.status == OPEN, _at.c.deadline >= bindparam("oldest_deadline"))
+    update = (_aq.update().where(
+        _aq.c.attempt_id == bindparam("attempt"), _aq.c.position == bindparam("at_position"),
+        _aq.c.is_correct.is_(None), key >= _aq.c.answer_seq,
+        or_(_aq.c.chosen_choice_id.is_(None), _aq.c.chosen_choice_id != choice,
+            key != _aq.c.answer_seq),
+        (literal_column("','") + _aq.c.choice_order + literal_column("','"))
+        .like(bindparam("choice_pattern")),
+        writable, session_ok)
+        .values(chosen_choice_id=choice, answer_seq=key,
+                answered_at=case((_aq.c.chosen_choice_id == choice, _aq.c.answered_at),
+                                 else_=bindparam("now")))
+        .returning(_aq.c.id, _aq.c.answer_seq, _aq.c.chosen_choice_id))
+    columns = (_at.c.account_id, _at.c.contest_id, _at.c.number, _at.c.status,
+               _at.c.started_at, _at.c.deadline, _at.c.prediction, _at.c.prediction_seq,
+               _aq.c.position, _aq.c.id, _aq.c.question_id, _aq.c.choice_order,
+               _aq.c.chosen_choice_id, _aq.c.answer_seq,
+               session_ok.label("session_ok"))
+    sheet = (select(*columns).join(_aq, _aq.c.attempt_id == _at.c.id)
+             .where(_at.c.id == bindparam("attempt")).order_by(_aq.c.position))
+    saved = update.cte("saved")
+    together = (select(*columns, saved.c.answer_seq.label("saved_seq"),
+                       saved.c.chosen_choice_id.label("saved_choice"))
+                .select_from(_at.join(_aq, _aq.c.attempt_id == _at.c.id)
+                             .outerjoin(saved, saved.c.id == _aq.c.id))
+                .where(_at.c.id == bindparam("attempt")).order_by(_aq.c.position))
+    return update, sheet, together
+
+
+# Built once: building a statement costs more CPU than running it.
+_UPDATE, _SHEET, _TOGETHER = _statements()
+
+
+def _run(params: dict) -> tuple[list, bool]:
+    """The sheet's rows as saved, and whether the answer was written."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        rows = db.session.execute(_TOGETHER, params).all()
+        written = {r.id: (r.saved_seq, r.saved_choice) for r in rows if r.saved_seq is not None}
+    else:
+        written = {r.id: (r.answer_seq, r.chosen_choice_id)
+                   for r in db.session.execute(_UPDATE, params).all()}
+        rows = db.session.execute(_SHEET, params).all()
+    return rows, written
+
+
+def _sheet(attempt_id: int, rows, written: dict) -> Sheet:
+    first = rows[0]
+    slots = []
+    for r in rows:
+        seq, chosen = written.get(r.id, (r.answer_seq, r.chosen_choice_id))
+        slots.append(Slot(r.position, r.id, r.question_id,
+                          [int(x) for x in r.choice_order.split(",")], chosen, seq))
+    return Sheet(attempt_id, first.contest_id, first.number, first.status, first.started_at,
+                 first.deadline, first.prediction, first.prediction_seq, slots)
+
+
+def save_answer(attempt_id: int, account_id: int, position: int, choice_id: int | None,
+                now: dt.datetime, seq: int | None = None,
+                session_version: int | None = None) -> Sheet:
+    """Save one answer and return the attempt's sheet with it; flushes, never commits.
+
+    `seq` puts taps in order: a page carries its question's `next_seq`, above every key
+    saved so far, and its script adds one for each tap (without JavaScript every tap sends
+    the base). A key below the saved one is an earlier tap arriving late: it changes
+    nothing and says so (StaleAnswer). Equal keys (the same page without JavaScript) keep
+    "the last to arrive wins". `session_version`, when given, must be the account's."""
+    if choice_id is None:  # nothing chosen: nothing to save, the step just goes on
+        sheet = load_sheet(attempt_id, account_id)
+        if sheet.slot(position) is None:
+            raise QuestionNotInAttempt(position)
+        _check_writable(sheet, now)
+        return sheet
+    rows, written = _run(dict(
+        attempt=attempt_id, account=account_id, at_position=position, choice=choice_id,
+        choice_pattern=f"%,{choice_id},%", sent=-1 if seq is None else max(seq, 0), now=now,
+        oldest_deadline=now - GRACE, version=-1 if session_version is None else session_version))
+    if not rows or rows[0].account_id != account_id:
+        raise AttemptNotFound(attempt_id)
+    if not rows[0].session_ok:
+        raise SessionEnded(attempt_id)
+    sheet = _sheet(attempt_id, rows, written)
+    if written:
+        return sheet
+    return _why_not_written(sheet, position, choice_id, seq, now)
+
+
+def _why_not_written(sheet: Sheet, position: int, choice_id: int, seq: int | None,
+                     now: dt.datetime) -> Sheet:
+    slot = sheet.slot(position)
+    if slot is None:
+        raise QuestionNotInAttempt(position)
+    _check_writable(sheet, now)
+    if choice_id not in slot.choice_ids:
+        raise InvalidAnswer("Phương án đã gửi không thuộc câu hỏi này. Xin chọn lại một phương án.")
+    if _write_seq(seq, slot.seq, choice_id, slot.chosen, STALE_MESSAGE) is None:
+        return sheet  # the saved answer again: nothing to write
+    raise _refusal(sheet.attempt_id, STALE_MESSAGE)  # changed meanwhile: finished, or later
+
