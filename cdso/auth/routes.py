@@ -14,6 +14,7 @@ from cdso.extensions import db, limiter
 from cdso.formatting import utcnow
 from cdso.services.accounts import registration
 from cdso.services.contest.current import current_contest
+from cdso.web.device import device_id
 from cdso.web.htmx import redirect_to, render
 
 bp = Blueprint("auth", __name__)
@@ -51,7 +52,8 @@ def register():
         return _register_page(values, errors, forms.unit_picker(values), closed=closed,
                               consent=consent, status=422)
     try:
-        created = registration.create_participant(contest, person)
+        created = registration.create_participant(contest, person, client_ip=request.remote_addr,
+                                                   device_id=device_id())
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -7,6 +7,7 @@ from cdso.models.certificate import Certificate
 from cdso.models.contest import Contest, Round, TopicQuota
 from cdso.models.document import Document, DocumentTemplate
 from cdso.models.figures import FigureBucket, FigureMinute
+from cdso.models.integrity import IntegrityReview
 from cdso.models.ranking import RankingEntry, RankingRun
 from cdso.models.unit import Organisation, Unit
 
@@ -19,6 +20,7 @@ __all__ = [
     "Contest", "Round", "TopicQuota",
     "Document", "DocumentTemplate",
     "FigureBucket", "FigureMinute",
+    "IntegrityReview",
     "RankingEntry", "RankingRun",
     "Organisation", "Unit",
 ]

@@ -127,6 +127,10 @@ class Registration(db.Model):
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
     created_at: Mapped[dt.datetime]
     first_finished_at: Mapped[dt.datetime | None]
+    # Where a self- or assisted registration came from (integrity signals, docs/integrity.md):
+    # the network address and the signed device cookie's random id; no fingerprinting.
+    client_ip: Mapped[str | None] = mapped_column(String(45))
+    device_id: Mapped[str | None] = mapped_column(String(32))
 
     account: Mapped[Account] = relationship(foreign_keys=[account_id])
     unit: Mapped[Unit] = relationship()

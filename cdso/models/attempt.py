@@ -48,6 +48,9 @@ class Attempt(db.Model):
     source: Mapped[str] = mapped_column(String(20), default="online")  # online | import
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
     external_ref: Mapped[str | None] = mapped_column(String(64))  # idempotency key of an import row
+    # The chosen answers by their shown place, "ABDC-A…" ("-" unanswered), written when an
+    # online attempt is finished: identical patterns across accounts are a signal.
+    answer_pattern: Mapped[str | None] = mapped_column(String(100))
 
     questions: Mapped[list[AttemptQuestion]] = relationship(
         back_populates="attempt", order_by="AttemptQuestion.position"
