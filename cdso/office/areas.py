@@ -7,3 +7,4 @@ from cdso.office import accounts, dashboard, exports, population  # noqa: F401
 from cdso.office import certificates, rankings  # noqa: F401
 from cdso.office import members_import, results_import  # noqa: F401
 from cdso.office import documents  # noqa: F401
+from cdso.office import integrity  # noqa: F401

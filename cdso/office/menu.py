@@ -34,6 +34,7 @@ ITEMS: list[MenuItem] = [
     MenuItem("office.accounts", "Tài khoản cán bộ", UNIT_OFFICIALS),
     MenuItem("office.bank", "Ngân hàng câu hỏi", CITY),
     MenuItem("office.settings", "Thiết lập cuộc thi", CITY),
+    MenuItem("office.integrity", "Kiểm tra số liệu", UNIT_OFFICIALS),
     MenuItem("office.rankings", "Xếp hạng và giải thưởng", CITY),
     MenuItem("office.certificates", "Giấy chứng nhận", CITY),
 ]

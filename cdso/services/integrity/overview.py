@@ -1,0 +1,50 @@
+"""All signals of a contest as of a moment, with their reviews, ranked by how much of a
+unit's figure they touch."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from cdso.extensions import db
+from cdso.models import Contest, IntegrityReview
+from cdso.services.figures import stats
+from cdso.services.integrity import attempt_signals, signals
+from cdso.services.integrity.settings import thresholds
+
+
+@dataclass
+class Overview:
+    as_of: dt.datetime
+    signals: list[signals.Signal]
+    imports: list[signals.ImportRow]
+
+    @property
+    def unreviewed_unit_ids(self) -> set[int]:
+        return {s.unit_id for s in self.signals if not s.reviewed}
+
+
+def compute(contest: Contest, as_of: dt.datetime, unit_ids: set[int] | None = None
+            ) -> Overview:
+    """Every signal (of `unit_ids` only, when given; None = the whole city)."""
+    limits = thresholds(contest)
+    found = []
+    for detector in (signals.bursts, signals.devices, attempt_signals.fast,
+                     attempt_signals.same_answers, attempt_signals.helpers):
+        found += detector(contest.id, as_of, limits, unit_ids)
+    figures = stats.city_figures(contest.id, as_of).by_unit
+    reviews = {r.signal_key: r for r in db.session.scalars(
+        select(IntegrityReview).where(IntegrityReview.contest_id == contest.id))}
+    for signal in found:
+        unit = figures.get(signal.unit_id, stats.Figures())
+        whole = unit.attempts if signal.attempt_ids else unit.registered
+        signal.share = signal.touched / whole if whole else 1.0
+        signal.review = reviews.get(signal.key)
+    found.sort(key=lambda s: (s.reviewed, -s.share, -s.touched, s.key))
+    return Overview(as_of, found, signals.imports(contest.id, as_of, unit_ids))
+
+
+def unreviewed_units(contest: Contest, as_of: dt.datetime) -> set[int]:
+    """Units with at least one signal not yet reviewed (highlighted before publishing)."""
+    return compute(contest, as_of).unreviewed_unit_ids
