@@ -148,9 +148,9 @@ def _named(found: list[Signal]) -> list[Signal]:
     orgs = {s.subject.split("|", 1)[1] for s in found if s.subject.startswith("tổ chức|")}
     helpers = {s.subject.split("|", 1)[1] for s in found if s.subject.startswith("người hỗ trợ|")}
     org_names = dict(db.session.execute(select(Organisation.id, Organisation.name).where(
-        Organisation.id.in_([int(i) for i in orgs])))) if orgs else {}
+        Organisation.id.in_([int(i) for i in orgs]))).all()) if orgs else {}
     helper_names = dict(db.session.execute(select(Account.id, Account.full_name).where(
-        Account.id.in_([int(i) for i in helpers])))) if helpers else {}
+        Account.id.in_([int(i) for i in helpers]))).all()) if helpers else {}
     for s in found:
         what, value = s.subject.split("|", 1)
         name = {"tổ chức": org_names.get(int(value)) if value.isdigit() else None,
