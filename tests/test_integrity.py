@@ -246,3 +246,31 @@ def test_settings_form_keeps_what_was_typed_and_saves_nothing_on_error(contest, 
     client.post("/quan-tri/kiem-tra-so-lieu/thiet-lap", data={**typed, "csrf_token": token})
     db.session.expire_all()
     assert contest.integrity_settings["reading_seconds"] == 7
+
+
+def test_publication_preview_and_city_report_draft_highlight_unreviewed_units(
+        contest, clock, client):
+    from cdso.services.contest import ranking
+    from cdso.services.documents import lifecycle as documents
+
+    _fast_unit(contest, clock)
+    admin = factories.make_official(Role.ADMIN, unit_name=None)
+    run = ranking.compute(contest, None, "unit", ranking.DEFAULT_PRIZES["unit"], admin.id,
+                          T0 + dt.timedelta(days=2))
+    draft = documents.new_document(admin, contest, "city_progress", "",
+                                   T0 + dt.timedelta(days=2))
+    db.session.commit()
+    factories.sign_in(client, admin)
+    preview = client.get(f"/quan-tri/xep-hang/{run.id}").get_data(as_text=True)
+    assert "1 đơn vị có tín hiệu số liệu chưa được xem xét:</strong> Phường Gia Viên." in preview
+    row = preview.split(GIA_VIEN + " <strong class=\"flag\">")
+    assert len(row) == 2 and "⚠ tín hiệu chưa xem xét" in row[1][:40]
+    assert f"{LE_CHAN} <strong" not in preview
+    page = client.get(f"/quan-tri/cong-van/{draft.id}").get_data(as_text=True)
+    assert "chưa được xem xét:</strong> Phường Gia Viên." in page
+
+    [signal] = signals(contest, "fast")
+    review.mark(contest, signal, "reviewed", "Đã xác minh: lớp học thử", admin.id, T0)
+    db.session.commit()
+    preview = client.get(f"/quan-tri/xep-hang/{run.id}").get_data(as_text=True)
+    assert "chưa được xem xét" not in preview and "⚠" not in preview

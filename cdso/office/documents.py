@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.formatting import utcnow
-from cdso.models import Role, Unit
+from cdso.models import Contest, Role, Unit
 from cdso.models.document import DOCUMENT_KINDS
 from cdso.office.routes import bp
 from cdso.services.documents import defaults as document_defaults
@@ -20,6 +20,7 @@ from cdso.services.documents import figures as document_figures
 from cdso.services.documents import lifecycle as documents
 from cdso.services.documents import docx as docx_export
 from cdso.services.contest.current import current_contest
+from cdso.services.integrity import overview
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 
@@ -76,10 +77,19 @@ def _context(document, **extra) -> dict:
             "placeholders": document_figures.placeholders_for(document.kind), **extra}
 
 
+def _integrity_flags(document) -> dict | None:
+    """A city report's draft highlights units with unreviewed integrity signals."""
+    if document.unit_id is not None or document.status != "draft":
+        return None
+    contest = db.session.get(Contest, document.contest_id)
+    return overview.publication_flags(contest, utcnow()) if contest else None
+
+
 def _edit_page(document, values: dict, moment: str, errors: dict, doc: dict,
                preview_errors: dict | None = None):
     return render_template("office/documents/edit.html", **_context(
         document, values=values, moment=moment, errors=errors, doc=doc,
+        flags=_integrity_flags(document),
         preview_errors=errors if preview_errors is None else preview_errors))
 
 

@@ -48,3 +48,17 @@ def compute(contest: Contest, as_of: dt.datetime, unit_ids: set[int] | None = No
 def unreviewed_units(contest: Contest, as_of: dt.datetime) -> set[int]:
     """Units with at least one signal not yet reviewed (highlighted before publishing)."""
     return compute(contest, as_of).unreviewed_unit_ids
+
+
+def publication_flags(contest: Contest, as_of: dt.datetime) -> dict:
+    """What a publication preview (ranking, city report draft) highlights: the names of
+    units with unreviewed signals, and what leaving out invalid attempts took away."""
+    from cdso.models import Unit
+    from cdso.services.integrity import exclusion
+
+    unit_ids = unreviewed_units(contest, as_of)
+    names = dict(db.session.execute(select(Unit.id, Unit.name)).all())
+    excluded = exclusion.by_unit(contest.id, as_of)
+    return {"units": sorted(names[u] for u in unit_ids),
+            "excluded_attempts": sum(e.attempts for e in excluded.values()),
+            "excluded_finished": sum(e.finished for e in excluded.values())}
