@@ -274,3 +274,26 @@ def test_publication_preview_and_city_report_draft_highlight_unreviewed_units(
     db.session.commit()
     preview = client.get(f"/quan-tri/xep-hang/{run.id}").get_data(as_text=True)
     assert "chưa được xem xét" not in preview and "⚠" not in preview
+
+
+def test_an_individual_ranking_leaves_out_invalid_attempts_only_while_the_setting_is_on(
+        contest, clock):
+    from cdso.models import RankingEntry
+    from cdso.services.contest import ranking
+
+    people = _fast_unit(contest, clock)
+    [signal] = signals(contest, "fast")
+    review.mark(contest, signal, "invalid", "Nộp bài trống hàng loạt", None, T0)
+    db.session.commit()
+
+    def ranked_accounts():
+        run = ranking.compute(contest, None, "individual", ranking.DEFAULT_PRIZES["contest"],
+                              None, T0 + dt.timedelta(days=2), reason="Tính lại sau xem xét")
+        db.session.commit()
+        return set(db.session.scalars(select(RankingEntry.account_id).where(
+            RankingEntry.run_id == run.id)))
+
+    assert {p.id for p in people} <= ranked_accounts()
+    review.save_settings(contest, {}, True, None, T0)
+    db.session.commit()
+    assert not {p.id for p in people} & ranked_accounts()
