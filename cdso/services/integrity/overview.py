@@ -3,12 +3,15 @@ unit's figure they touch."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.models import Contest, IntegrityReview
+from cdso.services.figures import cache as figure_cache
 from cdso.services.figures import stats
 from cdso.services.integrity import attempt_signals, signals
 from cdso.services.integrity.settings import thresholds
@@ -25,14 +28,33 @@ class Overview:
         return {s.unit_id for s in self.signals if not s.reviewed}
 
 
-def compute(contest: Contest, as_of: dt.datetime, unit_ids: set[int] | None = None
-            ) -> Overview:
-    """Every signal (of `unit_ids` only, when given; None = the whole city)."""
+def _detect(contest: Contest, as_of: dt.datetime, unit_ids: set[int] | None) -> list[dict]:
     limits = thresholds(contest)
     found = []
     for detector in (signals.bursts, signals.devices, attempt_signals.fast,
                      attempt_signals.same_answers, attempt_signals.helpers):
         found += detector(contest.id, as_of, limits, unit_ids)
+    return [{**asdict(s), "review": None, "start": s.start and s.start.isoformat(),
+             "end": s.end and s.end.isoformat()} for s in found]
+
+
+def _decoded(raw: dict) -> signals.Signal:
+    moment = dt.datetime.fromisoformat
+    return signals.Signal(**{**raw, "start": raw["start"] and moment(raw["start"]),
+                             "end": raw["end"] and moment(raw["end"])})
+
+
+def compute(contest: Contest, as_of: dt.datetime, unit_ids: set[int] | None = None
+            ) -> Overview:
+    """Every signal (of `unit_ids` only, when given; None = the whole city). The signals
+    of one moment are shared between requests and nodes through the figure cache (Redis);
+    reviews and shares are attached fresh on every call."""
+    scope = "city" if unit_ids is None else ",".join(map(str, sorted(unit_ids)))
+    limits = json.dumps(thresholds(contest), sort_keys=True)
+    key = figure_cache._key("integrity", contest.id, as_of.isoformat(), scope,
+                            hashlib.sha1(limits.encode()).hexdigest()[:8])
+    found = [_decoded(raw) for raw in figure_cache.cached(
+        key, as_of, lambda: _detect(contest, as_of, unit_ids))]
     figures = stats.city_figures(contest.id, as_of).by_unit
     reviews = {r.signal_key: r for r in db.session.scalars(
         select(IntegrityReview).where(IntegrityReview.contest_id == contest.id))}
