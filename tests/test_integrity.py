@@ -297,3 +297,26 @@ def test_an_individual_ranking_leaves_out_invalid_attempts_only_while_the_settin
     review.save_settings(contest, {}, True, None, T0)
     db.session.commit()
     assert not {p.id for p in people} & ranked_accounts()
+
+
+def test_signals_of_a_minute_are_shared_through_redis_and_reviews_show_at_once(
+        app, contest, clock):
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/13"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    app.config["REDIS_URL"] = url
+    _fast_unit(contest, clock)
+    as_of = T0 + dt.timedelta(days=2)
+    [first] = overview.compute(contest, as_of).signals
+    join_late = join(contest, clock, T0 + dt.timedelta(hours=2))
+    finish(contest, join_late, T0 + dt.timedelta(hours=3), seconds=10)
+    [shared] = overview.compute(contest, as_of).signals  # the same minute: from the cache
+    assert shared.attempt_ids == first.attempt_ids and not shared.reviewed
+    review.mark(contest, shared, "reviewed", "Đã xác minh", None, T0)
+    db.session.commit()
+    assert overview.compute(contest, as_of).signals[0].reviewed
+    [later] = overview.compute(contest, as_of + dt.timedelta(minutes=1)).signals
+    assert len(later.attempt_ids) == 7 and not later.reviewed
