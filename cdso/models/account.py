@@ -115,6 +115,16 @@ class Registration(db.Model):
               postgresql_where=text("first_finished_at IS NULL"),
               sqlite_where=text("first_finished_at IS NULL")),
         Index("ix_registration_org_created", "contest_id", "organisation_id", "created_at"),
+        # Integrity signals (docs/integrity.md): registrations per address, device, helper.
+        Index("ix_registration_ip_created", "contest_id", "client_ip", "created_at",
+              postgresql_where=text("client_ip IS NOT NULL"),
+              sqlite_where=text("client_ip IS NOT NULL")),
+        Index("ix_registration_device", "contest_id", "device_id",
+              postgresql_where=text("device_id IS NOT NULL"),
+              sqlite_where=text("device_id IS NOT NULL")),
+        Index("ix_registration_helper_created", "contest_id", "assisted_by_id", "created_at",
+              postgresql_where=text("assisted_by_id IS NOT NULL"),
+              sqlite_where=text("assisted_by_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -69,6 +69,12 @@ Index("ix_attempt_ranking", Attempt.contest_id, Attempt.score.desc(), Attempt.du
       sqlite_where=text("status = 'finished'"))
 
 
+# Identical answer patterns across accounts (integrity signals).
+Index("ix_attempt_pattern", Attempt.contest_id, Attempt.answer_pattern, Attempt.finished_at,
+      postgresql_where=text("answer_pattern IS NOT NULL"),
+      sqlite_where=text("answer_pattern IS NOT NULL"))
+
+
 class AttemptQuestion(db.Model):
     """One drawn question of an attempt: the version shown, the choice order, the answer."""
 

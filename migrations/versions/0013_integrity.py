@@ -19,6 +19,18 @@ branch_labels = None
 depends_on = None
 
 
+INDEXES = [
+    ('ix_registration_ip_created', 'registration', ['contest_id', 'client_ip', 'created_at'],
+     'client_ip IS NOT NULL'),
+    ('ix_registration_device', 'registration', ['contest_id', 'device_id'],
+     'device_id IS NOT NULL'),
+    ('ix_registration_helper_created', 'registration',
+     ['contest_id', 'assisted_by_id', 'created_at'], 'assisted_by_id IS NOT NULL'),
+    ('ix_attempt_pattern', 'attempt', ['contest_id', 'answer_pattern', 'finished_at'],
+     'answer_pattern IS NOT NULL'),
+]
+
+
 def upgrade():
     with op.batch_alter_table('registration') as batch:
         batch.add_column(sa.Column('client_ip', sa.String(length=45), nullable=True))
@@ -49,9 +61,14 @@ def upgrade():
         sa.UniqueConstraint('contest_id', 'signal_key'),
     )
     op.create_index('ix_integrity_review_unit_id', 'integrity_review', ['unit_id'])
+    for name, table, columns, where in INDEXES:
+        op.create_index(name, table, columns, postgresql_where=sa.text(where),
+                        sqlite_where=sa.text(where))
 
 
 def downgrade():
+    for name, table, _columns, _where in INDEXES:
+        op.drop_index(name, table_name=table)
     op.drop_index('ix_integrity_review_unit_id', table_name='integrity_review')
     op.drop_table('integrity_review')
     with op.batch_alter_table('contest') as batch:

@@ -39,15 +39,15 @@ def same_answers(contest_id: int, as_of: dt.datetime, limits: dict,
     """One answer pattern submitted by many accounts within a short time (blank patterns
     are left to the speed signal: attempts left empty until the deadline are common)."""
     least = limits["same_answers_accounts"]
-    base = (*_finished(contest_id, as_of), Attempt.answer_pattern.is_not(None),
-            Attempt.answer_pattern.contains("A") | Attempt.answer_pattern.contains("B")
-            | Attempt.answer_pattern.contains("C") | Attempt.answer_pattern.contains("D"))
-    query = (select(Attempt.answer_pattern).join(
-        Registration, Registration.id == Attempt.registration_id).where(*base)
-        .group_by(Attempt.answer_pattern)
-        .having(func.count(func.distinct(Attempt.account_id)) >= least))
+    base = (*_finished(contest_id, as_of), Attempt.answer_pattern.is_not(None))
+    # A superset first (attempts, not accounts; finished_at <= recorded_at), from the index.
+    query = (select(Attempt.answer_pattern).where(
+        Attempt.contest_id == contest_id, Attempt.answer_pattern.is_not(None),
+        Attempt.finished_at < as_of).group_by(Attempt.answer_pattern)
+        .having(func.count() >= least))
+    candidates = [p for p in db.session.scalars(query) if p.strip("-")]
     found = []
-    for pattern in db.session.scalars(_in_scope(query, Registration.unit_id, unit_ids)).all():
+    for pattern in candidates:
         rows = db.session.execute(_in_scope(
             select(Attempt.finished_at, Attempt.account_id, Registration.unit_id, Attempt.id)
             .join(Registration, Registration.id == Attempt.registration_id)

@@ -28,12 +28,12 @@ class Overview:
         return {s.unit_id for s in self.signals if not s.reviewed}
 
 
-def _detect(contest: Contest, as_of: dt.datetime, unit_ids: set[int] | None) -> list[dict]:
+def _detect(contest: Contest, as_of: dt.datetime) -> list[dict]:
     limits = thresholds(contest)
     found = []
     for detector in (signals.bursts, signals.devices, attempt_signals.fast,
                      attempt_signals.same_answers, attempt_signals.helpers):
-        found += detector(contest.id, as_of, limits, unit_ids)
+        found += detector(contest.id, as_of, limits)
     return [{**asdict(s), "review": None, "start": s.start and s.start.isoformat(),
              "end": s.end and s.end.isoformat()} for s in found]
 
@@ -49,12 +49,14 @@ def compute(contest: Contest, as_of: dt.datetime, unit_ids: set[int] | None = No
     """Every signal (of `unit_ids` only, when given; None = the whole city). The signals
     of one moment are shared between requests and nodes through the figure cache (Redis);
     reviews and shares are attached fresh on every call."""
-    scope = "city" if unit_ids is None else ",".join(map(str, sorted(unit_ids)))
     limits = json.dumps(thresholds(contest), sort_keys=True)
-    key = figure_cache._key("integrity", contest.id, as_of.isoformat(), scope,
+    key = figure_cache._key("integrity", contest.id, as_of.isoformat(),
                             hashlib.sha1(limits.encode()).hexdigest()[:8])
+    # Always the whole city, then the viewer's units: a burst from one address or one
+    # answer pattern may span units, and each unit sees its own part of it.
     found = [_decoded(raw) for raw in figure_cache.cached(
-        key, as_of, lambda: _detect(contest, as_of, unit_ids))]
+        key, as_of, lambda: _detect(contest, as_of)) if unit_ids is None
+        or raw["unit_id"] in unit_ids]
     figures = stats.city_figures(contest.id, as_of).by_unit
     reviews = {r.signal_key: r for r in db.session.scalars(
         select(IntegrityReview).where(IntegrityReview.contest_id == contest.id))}

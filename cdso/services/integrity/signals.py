@@ -81,14 +81,20 @@ def runs(rows: list, minutes: int, least: int, count_of=len) -> list[list]:
     return stretches + ([current] if current else [])
 
 
-def _burst_candidates(contest_id, column, as_of, least, unit_ids):
+def _burst_candidates(contest_id, column, as_of, least) -> dict[object, list]:
+    """Per source value, the hours holding at least half a burst: a burst of at most an
+    hour lies in two hours, one of which holds half of it. Imports are counted here (a
+    superset read from the index alone) and left out when the rows are read."""
     hour = _truncated(Registration.created_at, "hour")
-    query = (select(column, func.count()).where(
+    query = (select(column, hour).where(
         Registration.contest_id == contest_id, Registration.created_at < as_of,
-        Registration.import_batch_id.is_(None), column.is_not(None))
-        .group_by(column, hour).having(func.count() >= max(1, (least + 1) // 2)))
-    return {value for value, _ in db.session.execute(_in_scope(query, Registration.unit_id,
-                                                                unit_ids))}
+        column.is_not(None)).group_by(column, hour)
+        .having(func.count() >= max(1, (least + 1) // 2)))
+    found = defaultdict(list)
+    for value, start in db.session.execute(query):
+        found[value].append(start if isinstance(start, dt.datetime)
+                            else dt.datetime.fromisoformat(start))
+    return found
 
 
 def bursts(contest_id: int, as_of: dt.datetime, limits: dict, unit_ids=None) -> list[Signal]:
@@ -98,11 +104,13 @@ def bursts(contest_id: int, as_of: dt.datetime, limits: dict, unit_ids=None) -> 
     found = []
     for name, what in SOURCES.items():
         column = getattr(Registration, name)
-        for value in _burst_candidates(contest_id, column, as_of, least, unit_ids):
+        for value, hours in _burst_candidates(contest_id, column, as_of, least).items():
             query = (select(Registration.created_at, Registration.account_id,
                             Registration.unit_id)
                      .where(Registration.contest_id == contest_id, column == value,
-                            Registration.created_at < as_of,
+                            Registration.created_at >= min(hours) - dt.timedelta(hours=1),
+                            Registration.created_at < min(as_of, max(hours)
+                                                          + dt.timedelta(hours=2)),
                             Registration.import_batch_id.is_(None))
                      .order_by(Registration.created_at))
             rows = db.session.execute(_in_scope(query, Registration.unit_id, unit_ids)).all()
