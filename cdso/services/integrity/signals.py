@@ -10,11 +10,10 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, cast, func, select
 
 from cdso.extensions import db
 from cdso.models import Account, ImportBatch, IntegrityReview, Organisation, Registration
-from cdso.services.figures.stats import _truncated
 
 KINDS = {
     "burst": "Đăng ký dồn dập",
@@ -81,19 +80,32 @@ def runs(rows: list, minutes: int, least: int, count_of=len) -> list[list]:
     return stretches + ([current] if current else [])
 
 
-def _burst_candidates(contest_id, column, as_of, least) -> dict[object, list]:
-    """Per source value, the hours holding at least half a burst: a burst of at most an
-    hour lies in two hours, one of which holds half of it. Imports are counted here (a
-    superset read from the index alone) and left out when the rows are read."""
-    hour = _truncated(Registration.created_at, "hour")
-    query = (select(column, hour).where(
+def _slot(column, minutes: int):
+    """The number of the `minutes`-long slot since the epoch a moment falls in."""
+    if db.engine.dialect.name == "postgresql":
+        return func.floor(func.extract("epoch", column) / (minutes * 60))
+    return cast(func.strftime("%s", column), Integer) // (minutes * 60)
+
+
+def _burst_candidates(contest_id, column, as_of, least, minutes) -> dict[object, list]:
+    """Per source value, the time ranges to read: around each slot of `minutes` holding at
+    least half a burst (a burst within `minutes` lies in two slots, one of which holds half
+    of it). Imports are counted here (a superset, read from the index alone) and left out
+    when the rows are read."""
+    slot = _slot(Registration.created_at, minutes)
+    query = (select(column, slot).where(
         Registration.contest_id == contest_id, Registration.created_at < as_of,
-        column.is_not(None)).group_by(column, hour)
+        column.is_not(None)).group_by(column, slot)
         .having(func.count() >= max(1, (least + 1) // 2)))
+    epoch, width = dt.datetime(1970, 1, 1), dt.timedelta(minutes=minutes)
     found = defaultdict(list)
-    for value, start in db.session.execute(query):
-        found[value].append(start if isinstance(start, dt.datetime)
-                            else dt.datetime.fromisoformat(start))
+    for value, number in sorted(db.session.execute(query).all(), key=lambda r: (str(r[0]), r[1])):
+        start = epoch + width * int(number) - width
+        ranges = found[value]
+        if ranges and start <= ranges[-1][1]:
+            ranges[-1][1] = start + 3 * width
+        else:
+            ranges.append([start, start + 3 * width])
     return found
 
 
@@ -104,18 +116,20 @@ def bursts(contest_id: int, as_of: dt.datetime, limits: dict, unit_ids=None) -> 
     found = []
     for name, what in SOURCES.items():
         column = getattr(Registration, name)
-        for value, hours in _burst_candidates(contest_id, column, as_of, least).items():
-            query = (select(Registration.created_at, Registration.account_id,
-                            Registration.unit_id)
-                     .where(Registration.contest_id == contest_id, column == value,
-                            Registration.created_at >= min(hours) - dt.timedelta(hours=1),
-                            Registration.created_at < min(as_of, max(hours)
-                                                          + dt.timedelta(hours=2)),
-                            Registration.import_batch_id.is_(None))
-                     .order_by(Registration.created_at))
-            rows = db.session.execute(_in_scope(query, Registration.unit_id, unit_ids)).all()
-            for stretch in runs(rows, minutes, least):
-                found += _per_unit("burst", f"{name}:{value}", what, value, stretch)
+        for value, ranges in _burst_candidates(contest_id, column, as_of, least,
+                                               minutes).items():
+            for start, end in ranges:
+                query = (select(Registration.created_at, Registration.account_id,
+                                Registration.unit_id)
+                         .where(Registration.contest_id == contest_id, column == value,
+                                Registration.created_at >= start,
+                                Registration.created_at < min(as_of, end),
+                                Registration.import_batch_id.is_(None))
+                         .order_by(Registration.created_at))
+                rows = db.session.execute(_in_scope(query, Registration.unit_id,
+                                                    unit_ids)).all()
+                for stretch in runs(rows, minutes, least):
+                    found += _per_unit("burst", f"{name}:{value}", what, value, stretch)
     return _named(found)
 
 
