@@ -11,7 +11,7 @@ import time_machine
 from sqlalchemy import select
 
 from cdso.extensions import db
-from cdso.models import Attempt, AuditLog, ImportBatch, Role
+from cdso.models import Attempt, AuditLog, ImportBatch, Registration, Role
 from cdso.services.accounts import registration
 from cdso.services.figures import stats
 from cdso.services.integrity import overview, review
@@ -322,3 +322,22 @@ def test_signals_of_a_minute_are_shared_through_redis_and_reviews_show_at_once(
     assert overview.compute(contest, as_of).signals[0].reviewed
     [later] = overview.compute(contest, as_of + dt.timedelta(minutes=1)).signals
     assert len(later.attempt_ids) == 7 and not later.reviewed
+
+
+def test_self_registration_keeps_its_address_and_a_signed_device_cookie(app):
+    from tests.test_quiz_support import browser, fresh
+    from tests.test_registration import GOOD, post
+
+    factories.make_contest()
+    client = browser(app)
+    client.set_cookie("cdso_thiet_bi", "forged-value")  # not signed: replaced by a new id
+    response = post(client, {**GOOD, "consent": "yes", "action": "submit"})
+    assert response.status_code == 303
+    cookie = client.get_cookie("cdso_thiet_bi")
+    assert cookie is not None and cookie.value != "forged-value" and cookie.http_only
+    fresh()
+    reg = db.session.scalar(select(Registration).order_by(Registration.id.desc()))
+    assert reg.client_ip == "127.0.0.1" and len(reg.device_id) == 32
+    from itsdangerous import URLSafeSerializer
+    assert URLSafeSerializer(app.secret_key, salt="device-cookie").loads(
+        cookie.value) == reg.device_id
