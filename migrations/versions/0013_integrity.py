@@ -22,8 +22,8 @@ depends_on = None
 INDEXES = [
     ('ix_registration_ip_created', 'registration', ['contest_id', 'client_ip', 'created_at'],
      'client_ip IS NOT NULL'),
-    ('ix_registration_device', 'registration', ['contest_id', 'device_id'],
-     'device_id IS NOT NULL'),
+    ('ix_registration_device', 'registration', ['contest_id', 'device_id', 'created_at'],
+     'device_id IS NOT NULL AND assisted_by_id IS NULL'),
     ('ix_registration_helper_created', 'registration',
      ['contest_id', 'assisted_by_id', 'created_at'], 'assisted_by_id IS NOT NULL'),
     ('ix_attempt_pattern', 'attempt', ['contest_id', 'answer_pattern', 'finished_at'],

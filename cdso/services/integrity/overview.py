@@ -57,7 +57,7 @@ def compute(contest: Contest, as_of: dt.datetime, unit_ids: set[int] | None = No
     found = [_decoded(raw) for raw in figure_cache.cached(
         key, as_of, lambda: _detect(contest, as_of)) if unit_ids is None
         or raw["unit_id"] in unit_ids]
-    figures = stats.city_figures(contest.id, as_of).by_unit
+    figures = figure_cache.city_figures(contest.id, as_of).by_unit
     reviews = {r.signal_key: r for r in db.session.scalars(
         select(IntegrityReview).where(IntegrityReview.contest_id == contest.id))}
     for signal in found:
