@@ -341,3 +341,23 @@ def test_self_registration_keeps_its_address_and_a_signed_device_cookie(app):
     from itsdangerous import URLSafeSerializer
     assert URLSafeSerializer(app.secret_key, salt="device-cookie").loads(
         cookie.value) == reg.device_id
+
+
+def test_the_sweep_computes_the_current_steps_signals_ahead_into_redis(
+        app, contest, clock, runner):
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/13"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    assert overview.signal_moment(T0 + dt.timedelta(minutes=17, seconds=30)) == \
+        T0 + dt.timedelta(minutes=10)
+    people = _fast_unit(contest, clock)  # the clock now at T0 + 2 days
+    app.config["REDIS_URL"] = url
+    result = runner.invoke(args=["cdso", "sweep"])
+    assert "Đã tính sẵn các tín hiệu" in result.output
+    db.session.execute(Attempt.__table__.update().values(duration_seconds=900))  # no longer fast
+    db.session.commit()
+    [signal] = overview.compute(contest, overview.signal_moment()).signals  # computed ahead
+    assert signal.account_ids == sorted(p.id for p in people)

@@ -20,7 +20,6 @@ from cdso.services.documents import figures as document_figures
 from cdso.services.documents import lifecycle as documents
 from cdso.services.documents import docx as docx_export
 from cdso.services.contest.current import current_contest
-from cdso.services.figures.dashboard import now_minute
 from cdso.services.integrity import overview
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
@@ -83,7 +82,7 @@ def _integrity_flags(document) -> dict | None:
     if document.unit_id is not None or document.status != "draft":
         return None
     contest = db.session.get(Contest, document.contest_id)
-    return overview.publication_flags(contest, now_minute()) if contest else None
+    return overview.publication_flags(contest, overview.signal_moment()) if contest else None
 
 
 def _edit_page(document, values: dict, moment: str, errors: dict, doc: dict,

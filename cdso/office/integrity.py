@@ -14,7 +14,6 @@ from cdso.models.integrity import VERDICTS
 from cdso.office.routes import bp
 from cdso.services.accounts import masking, scope
 from cdso.services.contest.current import current_contest
-from cdso.services.figures.dashboard import now_minute
 from cdso.services.integrity import overview, review
 from cdso.services.integrity import settings as integrity_settings
 from cdso.web import htmx
@@ -37,7 +36,7 @@ def _unit_names() -> dict[int, str]:
 
 def _page(contest, typed=None, errors=None, notice=""):
     units = scope.visible_unit_ids(current_user)
-    found = overview.compute(contest, now_minute(), units)
+    found = overview.compute(contest, overview.signal_moment(), units)
     return render_template(
         "office/integrity/index.html", contest=contest, found=found, names=_unit_names(),
         limits=integrity_settings.thresholds(contest), specs=integrity_settings.THRESHOLDS,
@@ -54,7 +53,7 @@ def integrity_page():
 
 def _signal_or_404(contest, key: str, unit_raw: str):
     unit = scope.unit_or_404(current_user, unit_raw)
-    found = overview.compute(contest, now_minute(), {unit.id})
+    found = overview.compute(contest, overview.signal_moment(), {unit.id})
     signal = next((s for s in found.signals if s.key == key), None)
     if signal is None:
         abort(404)

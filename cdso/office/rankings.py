@@ -16,7 +16,6 @@ from cdso.services.accounts import scope
 from cdso.services.contest import winners
 from cdso.services.contest.current import current_contest
 from cdso.services.documents.pdf import render_pdf
-from cdso.services.figures.dashboard import now_minute
 from cdso.services.integrity import overview
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
@@ -97,7 +96,7 @@ def ranking_run(run_id: int, error: str | None = None):
     run = _run_or_404(run_id)
     flags = None
     if not run.published_at and not run.superseded_at:  # the publication preview
-        flags = overview.publication_flags(run_contest(run), now_minute())
+        flags = overview.publication_flags(run_contest(run), overview.signal_moment())
     return render_template("office/rankings/run.html", run=run, rows=winners.rows(run),
                            title=ranking.run_title(run), error=error, now=utcnow(),
                            flags=flags, flagged=set(flags["units"]) if flags else set())

@@ -44,19 +44,47 @@ def _decoded(raw: dict) -> signals.Signal:
                              "end": raw["end"] and moment(raw["end"])})
 
 
+STEP = dt.timedelta(minutes=10)
+
+
+def signal_moment(now: dt.datetime | None = None) -> dt.datetime:
+    """The moment pages state signals as of: now, down to a STEP (10 minutes), so that the
+    city-wide computation runs at most once per step (and `warm` can run it first)."""
+    from cdso.formatting import utcnow
+
+    now = now or utcnow()
+    start = now.replace(minute=0, second=0, microsecond=0)
+    return start + STEP * ((now - start) // STEP)
+
+
+def _raw(contest: Contest, as_of: dt.datetime) -> list[dict]:
+    limits = json.dumps(thresholds(contest), sort_keys=True)
+    key = figure_cache._key("integrity", contest.id, as_of.isoformat(),
+                            hashlib.sha1(limits.encode()).hexdigest()[:8])
+    return figure_cache.cached(key, as_of, lambda: _detect(contest, as_of),
+                               ttl=int(STEP.total_seconds()) + 300)
+
+
+def warm(contest: Contest, now: dt.datetime | None = None) -> bool:
+    """Compute the current step's signals into the shared cache unless already there (run
+    by `flask cdso sweep` every minute, so no official waits for it). Needs Redis."""
+    from flask import current_app
+
+    if not current_app.config.get("REDIS_URL"):
+        return False
+    _raw(contest, signal_moment(now))
+    return True
+
+
 def compute(contest: Contest, as_of: dt.datetime, unit_ids: set[int] | None = None
             ) -> Overview:
     """Every signal (of `unit_ids` only, when given; None = the whole city). The signals
     of one moment are shared between requests and nodes through the figure cache (Redis);
     reviews and shares are attached fresh on every call."""
-    limits = json.dumps(thresholds(contest), sort_keys=True)
-    key = figure_cache._key("integrity", contest.id, as_of.isoformat(),
-                            hashlib.sha1(limits.encode()).hexdigest()[:8])
     # Always the whole city, then the viewer's units: a burst from one address or one
     # answer pattern may span units, and each unit sees its own part of it.
-    found = [_decoded(raw) for raw in figure_cache.cached(
-        key, as_of, lambda: _detect(contest, as_of)) if unit_ids is None
-        or raw["unit_id"] in unit_ids]
+    found = [_decoded(raw) for raw in _raw(contest, as_of)
+             if unit_ids is None or raw["unit_id"] in unit_ids]
     figures = figure_cache.city_figures(contest.id, as_of).by_unit
     reviews = {r.signal_key: r for r in db.session.scalars(
         select(IntegrityReview).where(IntegrityReview.contest_id == contest.id))}
