@@ -3,6 +3,7 @@ across accounts, helpers whose assisted attempts score far from their unit's own
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 
 from sqlalchemy import func, select
@@ -48,6 +49,7 @@ def same_answers(contest_id: int, as_of: dt.datetime, limits: dict,
     candidates = [p for p in db.session.scalars(query) if p.strip("-")]
     found = []
     for pattern in candidates:
+        digest = hashlib.sha1(pattern.encode()).hexdigest()[:16]  # keys stay short
         rows = db.session.execute(_in_scope(
             select(Attempt.finished_at, Attempt.account_id, Registration.unit_id, Attempt.id)
             .join(Registration, Registration.id == Attempt.registration_id)
@@ -60,7 +62,7 @@ def same_answers(contest_id: int, as_of: dt.datetime, limits: dict,
                 by_unit[row[2]].append(row)
             for unit_id, part in by_unit.items():
                 found.append(Signal(
-                    "same_answers", f"same:{pattern}:{stretch[0][0]:%Y%m%d%H%M}:{unit_id}",
+                    "same_answers", f"same:{digest}:{stretch[0][0]:%Y%m%d%H%M}:{unit_id}",
                     unit_id, subject=f"Dãy đáp án {pattern}",
                     detail=f"{len({r[1] for r in stretch})} tài khoản cùng một dãy đáp án",
                     start=stretch[0][0], end=stretch[-1][0],
