@@ -9,10 +9,10 @@ from cdso.models import Contest
 
 # name -> (default, lowest, highest, label)
 THRESHOLDS: dict[str, tuple[int, int, int, str]] = {
-    "burst_count": (30, 5, 10000, "Đột biến đăng ký: số đăng ký tối thiểu"),
-    "burst_minutes": (10, 1, 60, "Đột biến đăng ký: trong vòng (phút)"),
+    "burst_count": (30, 5, 10000, "Đăng ký dồn dập: số đăng ký tối thiểu"),
+    "burst_minutes": (10, 1, 60, "Đăng ký dồn dập: trong vòng (phút)"),
     "reading_seconds": (2, 1, 60, "Thời gian đọc tối thiểu mỗi câu (giây)"),
-    "fast_min_attempts": (5, 1, 10000, "Bài làm quá nhanh: số lượt tối thiểu của một đơn vị"),
+    "fast_min_attempts": (5, 1, 10000, "Bài làm nhanh hơn thời gian đọc: số lượt tối thiểu của một đơn vị"),
     "same_answers_accounts": (10, 3, 10000, "Đáp án giống hệt: số tài khoản tối thiểu"),
     "same_answers_minutes": (60, 1, 1440, "Đáp án giống hệt: trong vòng (phút)"),
     "device_accounts": (5, 2, 10000, "Một thiết bị: số tài khoản tối thiểu"),
