@@ -101,6 +101,13 @@ def sweep_command() -> None:
     db.session.commit()
     click.echo(f"Đã tự động nộp {finished} bài thi quá giờ; xoá {dropped} tệp xem trước "
                "quá hạn.")
+    from cdso.services.contest.current import current_contest
+    from cdso.services.integrity import overview
+
+    contest = current_contest()  # the integrity signals of the current 10 minutes, shared
+    if contest is not None and overview.warm(contest):
+        db.session.rollback()
+        click.echo("Đã tính sẵn các tín hiệu kiểm tra số liệu.")
 
 
 @cli.command("worker")

@@ -15,6 +15,7 @@ from cdso.formatting import utcnow
 from cdso.services.accounts import registration
 from cdso.services.accounts.registration import RESET_HINT
 from cdso.services.contest.current import current_contest
+from cdso.web.device import device_id
 from cdso.web.htmx import is_htmx, next_page
 
 bp = Blueprint("auth", __name__)
@@ -88,7 +89,8 @@ def register():
         return _register_page(values, errors, forms.unit_picker(values), closed=closed,
                               consent=consent, status=422)
     try:
-        created = registration.create_participant(contest, person)
+        created = registration.create_participant(contest, person, client_ip=request.remote_addr,
+                                                   device_id=device_id())
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

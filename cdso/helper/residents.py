@@ -15,6 +15,7 @@ from cdso.models import Attempt, Unit
 from cdso.services.accounts import assisted
 from cdso.services.accounts import registration
 from cdso.services.contest.current import current_contest
+from cdso.web.device import device_id
 from cdso.web.htmx import redirect_to
 from cdso.services.exports.download import download
 
@@ -73,7 +74,7 @@ def register():
                               consent=consent, closed=closed, status=422)
     try:
         created = assisted.register_resident(contest, person, current_user, own_password=own,
-                                             ip=request.remote_addr)
+                                             ip=request.remote_addr, device_id=device_id())
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -9,6 +9,7 @@ from cdso.models.document import Document, DocumentTemplate
 from cdso.models.figures import FigureBucket, FigureMinute
 from cdso.models.import_job import ImportJob
 from cdso.models.topics import ChoiceStat, ItemStat, TopicBucket, TopicMinute
+from cdso.models.integrity import IntegrityReview
 from cdso.models.ranking import RankingEntry, RankingRun
 from cdso.models.unit import Organisation, Unit
 
@@ -23,6 +24,7 @@ __all__ = [
     "FigureBucket", "FigureMinute",
     "ImportJob",
     "ChoiceStat", "ItemStat", "TopicBucket", "TopicMinute",
+    "IntegrityReview",
     "RankingEntry", "RankingRun",
     "Organisation", "Unit",
 ]

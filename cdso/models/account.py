@@ -111,6 +111,16 @@ class Registration(db.Model):
               postgresql_where=text("first_finished_at IS NULL"),
               sqlite_where=text("first_finished_at IS NULL")),
         Index("ix_registration_org_created", "contest_id", "organisation_id", "created_at"),
+        # Integrity signals (docs/integrity.md): registrations per address, device, helper.
+        Index("ix_registration_ip_created", "contest_id", "client_ip", "created_at",
+              postgresql_where=text("client_ip IS NOT NULL"),
+              sqlite_where=text("client_ip IS NOT NULL")),
+        Index("ix_registration_device", "contest_id", "device_id", "created_at",
+              postgresql_where=text("device_id IS NOT NULL AND assisted_by_id IS NULL"),
+              sqlite_where=text("device_id IS NOT NULL AND assisted_by_id IS NULL")),
+        Index("ix_registration_helper_created", "contest_id", "assisted_by_id", "created_at",
+              postgresql_where=text("assisted_by_id IS NOT NULL"),
+              sqlite_where=text("assisted_by_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,6 +133,10 @@ class Registration(db.Model):
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
     created_at: Mapped[dt.datetime]
     first_finished_at: Mapped[dt.datetime | None]
+    # Where a self- or assisted registration came from (integrity signals, docs/integrity.md):
+    # the network address and the signed device cookie's random id; no fingerprinting.
+    client_ip: Mapped[str | None] = mapped_column(String(45))
+    device_id: Mapped[str | None] = mapped_column(String(32))
 
     account: Mapped[Account] = relationship(foreign_keys=[account_id])
     unit: Mapped[Unit] = relationship()

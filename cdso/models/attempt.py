@@ -48,6 +48,9 @@ class Attempt(db.Model):
     source: Mapped[str] = mapped_column(String(20), default="online")  # online | import
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
     external_ref: Mapped[str | None] = mapped_column(String(64))  # idempotency key of an import row
+    # The chosen answers by their shown place, "ABDC-A…" ("-" unanswered), written when an
+    # online attempt is finished: identical patterns across accounts are a signal.
+    answer_pattern: Mapped[str | None] = mapped_column(String(100))
 
     questions: Mapped[list[AttemptQuestion]] = relationship(
         back_populates="attempt", order_by="AttemptQuestion.position"
@@ -64,6 +67,12 @@ class Attempt(db.Model):
 Index("ix_attempt_ranking", Attempt.contest_id, Attempt.score.desc(), Attempt.duration_seconds,
       Attempt.finished_at, postgresql_where=text("status = 'finished'"),
       sqlite_where=text("status = 'finished'"))
+
+
+# Identical answer patterns across accounts (integrity signals).
+Index("ix_attempt_pattern", Attempt.contest_id, Attempt.answer_pattern, Attempt.finished_at,
+      postgresql_where=text("answer_pattern IS NOT NULL"),
+      sqlite_where=text("answer_pattern IS NOT NULL"))
 
 
 class AttemptQuestion(db.Model):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cdso.extensions import db
@@ -49,6 +49,10 @@ class Contest(db.Model):
     signer_title: Mapped[str] = mapped_column(String(200), default="")
     signer_name: Mapped[str] = mapped_column(String(100), default="")
     updated_at: Mapped[dt.datetime]
+    # Integrity thresholds (name -> number; missing names take the defaults of
+    # services.integrity.settings) and whether attempts reviewed as invalid are left out.
+    integrity_settings: Mapped[dict | None] = mapped_column(JSON)
+    exclude_invalid: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     rounds: Mapped[list[Round]] = relationship(back_populates="contest", order_by="Round.starts_at")
     quotas: Mapped[list[TopicQuota]] = relationship(back_populates="contest")

@@ -8,3 +8,4 @@ from cdso.office import certificates, rankings  # noqa: F401
 from cdso.office import import_jobs, members_import, results_import  # noqa: F401
 from cdso.office import documents  # noqa: F401
 from cdso.office import gaps, item_stats  # noqa: F401
+from cdso.office import integrity  # noqa: F401

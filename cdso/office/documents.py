@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.formatting import by_name, utcnow
-from cdso.models import Role, Unit
+from cdso.models import Contest, Role, Unit
 from cdso.models.document import DOCUMENT_KINDS
 from cdso.office.routes import bp
 from cdso.services.documents import defaults as document_defaults
@@ -18,6 +18,7 @@ from cdso.services.documents import fields as document_fields
 from cdso.services.documents import figures as document_figures
 from cdso.services.documents import lifecycle as documents
 from cdso.services.contest.current import current_contest
+from cdso.services.integrity import overview
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 from cdso.web.pagination import page_number, paginate
@@ -72,13 +73,21 @@ def _context(document, **extra) -> dict:
             "placeholders": document_figures.placeholders_for(document.kind), **extra}
 
 
+def _integrity_flags(document) -> dict | None:
+    """A city report's draft highlights units with unreviewed integrity signals."""
+    if document.unit_id is not None or document.status != "draft":
+        return None
+    contest = db.session.get(Contest, document.contest_id)
+    return overview.publication_flags(contest, overview.signal_moment()) if contest else None
+
+
 def _edit_page(document, values: dict, moment: str, errors: dict, preview: tuple,
                preview_errors: dict | None = None):
     """`preview`: what documents.preview_doc returns (the doc, its blanks, its problems)."""
     doc, blanks, _problems = preview
     return render_template("office/documents/edit.html", **_context(
         document, values=values, moment=moment, errors=errors, doc=doc, blanks=blanks,
-        blanks_ok=set(request.form.getlist("blank_ok")),
+        blanks_ok=set(request.form.getlist("blank_ok")), flags=_integrity_flags(document),
         preview_errors=errors if preview_errors is None else preview_errors))
 
 

@@ -22,6 +22,7 @@ ITEMS: list[tuple[str, str]] = [
     ("office.bank", "Ngân hàng câu hỏi"),
     ("office.item_stats", "Thống kê câu hỏi"),
     ("office.settings", "Thiết lập cuộc thi"),
+    ("office.integrity", "Kiểm tra số liệu"),
     ("office.rankings", "Xếp hạng và giải thưởng"),
     ("office.certificates", "Giấy chứng nhận"),
 ]

@@ -14,6 +14,7 @@ from cdso.office.routes import bp
 from cdso.services.contest import coverage_prizes, ranking
 from cdso.services.accounts import scope
 from cdso.services.contest.current import current_contest
+from cdso.services.integrity import overview
 from cdso.web import htmx
 from cdso.web.decorators import roles_required
 from cdso.services.exports.download import download
@@ -95,10 +96,14 @@ def _run_or_404(run_id: int) -> RankingRun:
 def ranking_run(run_id: int, error: str | None = None, typed: dict | None = None,
                 exclude_errors: dict | None = None, status: int = 200):
     run = _run_or_404(run_id)
+    flags = None
+    if not run.published_at and not run.superseded_at:  # the publication preview
+        flags = overview.publication_flags(run_contest(run), overview.signal_moment())
     return render_template("office/rankings/run.html", run=run, rows=winners.rows(run),
                            title=ranking.run_title(run), error=error, now=utcnow(),
                            no_population=coverage_prizes.units_without_population(run, False),
-                           typed=typed or {}, exclude_errors=exclude_errors or {}), status
+                           typed=typed or {}, exclude_errors=exclude_errors or {},
+                           flags=flags, flagged=set(flags["units"]) if flags else set()), status
 
 
 @bp.post("/xep-hang/<int:run_id>/loai-don-vi/<int:entry_id>")

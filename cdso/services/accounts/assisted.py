@@ -134,7 +134,7 @@ def assisted_by_member(member: Account, limit: int = 50) -> list[Account]:
 
 
 def register_resident(contest, person, member: Account, *, own_password: bool,
-                      ip: str | None = None) -> Registration:
+                      ip: str | None = None, device_id: str | None = None) -> Registration:
     """Register a resident on their behalf, their consent given in person to `member`.
     With `own_password` the resident typed their password; otherwise the account waits
     for a one-time password (`hand_over`)."""
@@ -142,7 +142,7 @@ def register_resident(contest, person, member: Account, *, own_password: bool,
 
     registration = create_participant(
         contest, person, assisted_by=member, must_change_password=not own_password,
-        password_hash=None if own_password else NO_PASSWORD)
+        password_hash=None if own_password else NO_PASSWORD, client_ip=ip, device_id=device_id)
     log_action(member, "assisted.register", target=registration.account, ip=ip,
                detail={"consent": "in_person", "contest_id": contest.id,
                        "access": "own_password" if own_password else "one_time_password"})

@@ -142,7 +142,8 @@ def create_participant(contest: Contest, person: NewParticipant, *,
                        assisted_by: Account | None = None, created_by: Account | None = None,
                        import_batch_id: int | None = None,
                        must_change_password: bool = False,
-                       password_hash: str | None = None) -> Registration:
+                       password_hash: str | None = None, client_ip: str | None = None,
+                       device_id: str | None = None) -> Registration:
     """Create the account and its registration, and count it. Flushes, never commits.
     The unique phone and CCCD columns make a concurrent duplicate fail at flush.
     `password_hash` stores a ready hash instead of hashing `person.password` (bulk
@@ -168,6 +169,7 @@ def create_participant(contest: Contest, person: NewParticipant, *,
         organisation_id=person.organisation_id, group=person.group,
         assisted_by_id=assisted_by.id if assisted_by else None,
         import_batch_id=import_batch_id, created_at=now,
+        client_ip=(client_ip or "")[:45] or None, device_id=device_id,
     )
     db.session.add(registration)
     db.session.flush()

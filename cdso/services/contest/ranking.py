@@ -34,6 +34,7 @@ from cdso.models import (Attempt, AuditLog, Contest, Organisation,
                          RankingEntry, RankingRun, Registration, Round, Unit)
 from cdso.services.contest import counting
 from cdso.services.figures import stats
+from cdso.services.integrity import exclusion
 
 PRIZE_LEVELS = [("nhat", "Giải Nhất"), ("nhi", "Giải Nhì"), ("ba", "Giải Ba"),
                 ("kk", "Giải Khuyến khích")]
@@ -165,6 +166,9 @@ def _individual_rows(contest: Contest, round_: Round | None, truth: int,
     prior = _prior_winners(contest, round_)
     if prior is not None:
         query = query.where(Attempt.account_id.not_in(prior))
+    invalid = exclusion.excluded_attempt_ids(contest.id)  # reviewed as invalid, left out
+    if invalid:
+        query = query.where(Attempt.id.not_in(invalid))
     batch = limit * 4
     while True:
         fetched = db.session.execute(query.limit(batch)).mappings().all()

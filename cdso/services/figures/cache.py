@@ -75,7 +75,7 @@ def city_figures(contest_id: int, as_of: dt.datetime) -> CityFigures:
     """stats.city_figures, with the bucket sums shared through the cache."""
     raw = cached(_key("units", contest_id, as_of.isoformat()), as_of,
                  lambda: _split_sums(contest_id, as_of, "unit_id"))
-    return stats.with_populations(_decode(raw), as_of)
+    return stats.with_populations(_decode(raw), as_of, contest_id)
 
 
 def city_figures_by_group(contest_id: int, as_of: dt.datetime) -> dict[str, Figures]:

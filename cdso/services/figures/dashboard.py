@@ -120,6 +120,8 @@ class CityDashboard:
     groups: list[tuple[str, Figures]]
     unit_count: int
     goal: float = stats.GOAL
+    excluded_attempts: int = 0  # reviewed as invalid and left out (docs/integrity.md)
+    excluded_finished: int = 0
 
 
 def city_dashboard(contest: Contest, as_of: dt.datetime, *, kind: str = "",
@@ -129,7 +131,9 @@ def city_dashboard(contest: Contest, as_of: dt.datetime, *, kind: str = "",
     shown = [r for r in rows if not kind or r.kind == kind]
     groups = group_rows(figure_cache.city_figures_by_group(contest.id, as_of))
     return CityDashboard(as_of, city.total, city.units_taking_part,
-                         sort_rows(shown, sort, direction), most, least, groups, len(rows))
+                         sort_rows(shown, sort, direction), most, least, groups, len(rows),
+                         excluded_attempts=sum(e.attempts for e in city.excluded.values()),
+                         excluded_finished=sum(e.finished for e in city.excluded.values()))
 
 
 @dataclass

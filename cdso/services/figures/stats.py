@@ -165,6 +165,8 @@ class CityFigures:
     as_of: dt.datetime
     total: Figures
     by_unit: dict[int, Figures] = field(default_factory=dict)
+    # What attempts reviewed as invalid took away, per unit (integrity.exclusion).
+    excluded: dict = field(default_factory=dict)
 
     @property
     def units_taking_part(self) -> int:
@@ -269,12 +271,21 @@ def _figures_by(contest_id: int, as_of: dt.datetime, dimension: str,
 
 def city_figures(contest_id: int, as_of: dt.datetime) -> CityFigures:
     """Every unit's figures and the city total as of a moment."""
-    return with_populations(_figures_by(contest_id, as_of, "unit_id"), as_of)
+    return with_populations(_figures_by(contest_id, as_of, "unit_id"), as_of, contest_id)
 
 
-def with_populations(by_unit: dict[int, Figures], as_of: dt.datetime) -> CityFigures:
+def with_populations(by_unit: dict[int, Figures], as_of: dt.datetime,
+                     contest_id: int | None = None) -> CityFigures:
     """Attach each unit's adult population and add up the city total (its population
-    unknown while any unit's is)."""
+    unknown while any unit's is). With `contest_id`, attempts reviewed as invalid are
+    left out when the contest says so (docs/integrity.md)."""
+    from cdso.services.integrity import exclusion
+
+    excluded = exclusion.by_unit(contest_id, as_of) if contest_id is not None else {}
+    for unit_id, gone in excluded.items():
+        figures = by_unit.setdefault(unit_id, Figures())
+        figures.attempts -= gone.attempts
+        figures.finished -= gone.finished
     total = Figures(population=0)
     known_population = True
     for unit_id, population in db.session.execute(select(Unit.id, Unit.adult_population)):
@@ -287,7 +298,7 @@ def with_populations(by_unit: dict[int, Figures], as_of: dt.datetime) -> CityFig
             known_population = False
     if not known_population:
         total.population = None
-    return CityFigures(as_of=as_of, total=total, by_unit=by_unit)
+    return CityFigures(as_of=as_of, total=total, by_unit=by_unit, excluded=excluded)
 
 
 def unit_figures_by(contest_id: int, unit_id: int, as_of: dt.datetime,

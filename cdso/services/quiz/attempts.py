@@ -296,6 +296,19 @@ def save_prediction(attempt_id: int, account_id: int, raw: str, now: dt.datetime
 
 # --- finishing ----------------------------------------------------------------------------
 
+def _answer_pattern(attempt_id: int) -> str:
+    """The chosen answers by their shown place: "ABDC-A…" ("-" unanswered)."""
+    rows = db.session.execute(select(AttemptQuestion.choice_order, AttemptQuestion.chosen_choice_id)
+                              .where(AttemptQuestion.attempt_id == attempt_id)
+                              .order_by(AttemptQuestion.position)).all()
+    letters = []
+    for order, chosen in rows:
+        shown = order.split(",")
+        letters.append("ABCDEFGH"[shown.index(str(chosen))]
+                       if chosen is not None and str(chosen) in shown else "-")
+    return "".join(letters)[:100]
+
+
 def finish_attempt(attempt_id: int, now: dt.datetime, *, by: str = "participant") -> bool:
     """Finish and grade an open attempt, and count it in the figures; True when this call
     did it, False when it was already finished (a second click, a second tab)."""
@@ -318,7 +331,8 @@ def finish_attempt(attempt_id: int, now: dt.datetime, *, by: str = "participant"
                        .values(is_correct=func.coalesce(correct, false())))
     score = db.session.scalar(select(func.count()).select_from(answers).where(
         answers.c.attempt_id == attempt_id, answers.c.is_correct.is_(True)))
-    db.session.execute(attempts.update().where(attempts.c.id == attempt_id).values(score=score))
+    db.session.execute(attempts.update().where(attempts.c.id == attempt_id).values(
+        score=score, answer_pattern=_answer_pattern(attempt_id)))
     attempt = db.session.get(Attempt, attempt_id, populate_existing=True)
     registration = db.session.get(Registration, row.registration_id)
     stats.record_finished_attempt(registration, attempt, recorded_at=now)
