@@ -18,7 +18,7 @@ from cdso.services.accounts import login_alerts
 from cdso.services.accounts import own as accounts
 from cdso.services.accounts.login_throttle import keys_for
 from cdso.services.accounts.sessions import end_every_session
-from cdso.web.htmx import next_page
+from cdso.web.pages import next_page
 
 
 def waiting_message(seconds: int) -> str:

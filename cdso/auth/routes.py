@@ -16,7 +16,7 @@ from cdso.services.accounts import registration
 from cdso.services.accounts.registration import RESET_HINT
 from cdso.services.contest.current import current_contest
 from cdso.web.device import device_id
-from cdso.web.htmx import is_htmx, next_page
+from cdso.web.pages import is_htmx, next_page
 
 bp = Blueprint("auth", __name__)
 

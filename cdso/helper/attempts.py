@@ -18,7 +18,7 @@ from cdso.models import Account, Attempt
 from cdso.services.accounts import assisted
 from cdso.services.quiz import attempts as quiz
 from cdso.services.contest.current import current_contest
-from cdso.web.htmx import redirect_to
+from cdso.web.pages import redirect_to
 
 ACTING = "assisting"
 ALWAYS_ALLOWED = {"helper.assisting", "helper.end_assist", "auth.logout", "asset", "static",

@@ -16,7 +16,7 @@ from cdso.services.accounts import assisted
 from cdso.services.accounts import registration
 from cdso.services.contest.current import current_contest
 from cdso.web.device import device_id
-from cdso.web.htmx import redirect_to
+from cdso.web.pages import redirect_to
 from cdso.services.exports.download import download
 
 ACCESS_CHOICES = [("own", "Người dân tự gõ mật khẩu của mình ngay bây giờ"),

@@ -8,13 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cdso.extensions import db
 
-DOCUMENT_KINDS = {
-    "city_progress": "Báo cáo tiến độ của Sở gửi các đơn vị",
-    "unit_urge": "Công văn của xã/phường triển khai, đôn đốc tham gia",
-    "unit_report": "Báo cáo kết quả của xã/phường gửi Sở",
-}
-
-
 class DocumentTemplate(db.Model):
     """The editable default texts of one kind of document (edited by the city administrator)."""
 

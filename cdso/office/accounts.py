@@ -14,8 +14,7 @@ from cdso.office.routes import bp
 from cdso.services.accounts import officials as accounts_admin
 from cdso.services.imports.errors import RowError, TableError
 from cdso.services.accounts import login_alerts, scope
-from cdso.web import htmx
-from cdso.web.decorators import roles_required
+from cdso.web import pages
 from cdso.web.pagination import page_number, paginate
 from cdso.services.exports.download import download
 from cdso.lazy import lazy_import
@@ -24,7 +23,6 @@ clerk_import = lazy_import("cdso.services.imports.clerks")  # openpyxl
 population = lazy_import("cdso.services.units.population")  # openpyxl
 
 PAGE_SIZE = 50
-MANAGERS = (Role.ADMIN, Role.CLERK)
 
 
 def _page(form=None, errors=None, import_errors=None):
@@ -38,7 +36,7 @@ def _page(form=None, errors=None, import_errors=None):
                             lambda o: o.name) if current_user.role == Role.CLERK.value else []
     roles = accounts_admin.creatable_roles(current_user)
     units = population.visible_units(current_user) if scope.is_city(current_user) else []
-    return htmx.render(
+    return pages.render(
         "office/accounts/index.html", "office/accounts/_create_form.html",
         accounts=page.items, listing=page,
         bursts=login_alerts.burst_counts([a.id for a in page.items], utcnow()),
@@ -51,13 +49,11 @@ def _page(form=None, errors=None, import_errors=None):
 
 
 @bp.get("/tai-khoan", endpoint="accounts")
-@roles_required(*MANAGERS)
 def accounts_page():
     return _page()
 
 
 @bp.post("/tai-khoan")
-@roles_required(*MANAGERS)
 def account_create():
     new, errors = accounts_admin.check_new_official(current_user, request.form)
     if errors:
@@ -72,11 +68,10 @@ def account_create():
     flash(f"Đã tạo tài khoản «{account.login}» cho {account.full_name}. Mật khẩu tạm thời: "
           f"{password} — trao tận tay; người dùng phải đổi mật khẩu khi đăng nhập lần đầu.",
           "success")
-    return htmx.redirect_to("office.accounts")
+    return pages.redirect_to("office.accounts")
 
 
 @bp.post("/tai-khoan/nhap")
-@roles_required(Role.ADMIN)
 def clerks_import():
     upload = request.files.get("tep")
     if upload is None or not upload.filename:
@@ -100,24 +95,22 @@ def clerks_import():
 
 
 @bp.post("/tai-khoan/<int:account_id>/dat-lai-mat-khau")
-@roles_required(*MANAGERS)
 def account_reset_password(account_id: int):
     target = accounts_admin.account_or_404(current_user, account_id)
     password = accounts_admin.reset_password(current_user, target)
     db.session.commit()
     flash(f"Đã đặt lại mật khẩu của «{target.login}». Mật khẩu tạm thời: {password} — "
           "người dùng phải đổi khi đăng nhập.", "success")
-    return htmx.redirect_to("office.accounts")
+    return pages.redirect_to("office.accounts")
 
 
 @bp.post("/tai-khoan/<int:account_id>/khoa")
-@roles_required(*MANAGERS)
 def account_lock(account_id: int):
     target = accounts_admin.account_or_404(current_user, account_id)
     active = request.form.get("mo") == "1"
     accounts_admin.set_active(current_user, target, active)
     db.session.commit()
     flash(f"Đã {'mở khoá' if active else 'khoá'} tài khoản «{target.login}».", "success")
-    return htmx.redirect_to("office.accounts")
+    return pages.redirect_to("office.accounts")
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from cdso.extensions import db
 from cdso.formatting import utcnow
-from cdso.models import Question, Role
+from cdso.models import Question
 from cdso.models.bank import DIFFICULTY_LABELS
 from cdso.office import import_jobs
 from cdso.office.routes import bp
@@ -16,11 +16,9 @@ from cdso.services.bank import editing as bank
 from cdso.services.bank import files as bank_files
 from cdso.services.bank import rows as bank_import
 from cdso.services.imports import pipeline
-from cdso.web import htmx
-from cdso.web.decorators import roles_required
+from cdso.web import pages
 from cdso.services.exports.download import download
 
-admin_only = roles_required(Role.ADMIN)
 
 
 def _question(question_id: int) -> Question:
@@ -48,10 +46,9 @@ def _form_page(question: Question | None, values: dict, errors: dict, preview=No
 
 
 @bp.get("/cau-hoi", endpoint="bank")
-@admin_only
 def bank_list():
     filters = bank.BankFilters.from_args(request.args)
-    return htmx.render("office/bank/list.html", "office/bank/_results.html",
+    return pages.render("office/bank/list.html", "office/bank/_results.html",
                        filters=filters, result=bank.list_questions(filters),
                        topics=bank.topics(), counts=bank.status_counts(),
                        difficulties=DIFFICULTY_LABELS, statuses=bank.STATUS_LABELS)
@@ -59,7 +56,6 @@ def bank_list():
 
 
 @bp.route("/cau-hoi/moi", methods=["GET", "POST"])
-@admin_only
 def bank_new():
     if request.method == "GET":
         return _form_page(None, {"difficulty": "1"}, {})
@@ -72,15 +68,14 @@ def bank_new():
     question = bank.create_question(parsed, current_user.id, utcnow())
     db.session.commit()
     flash(f"Đã thêm câu hỏi số {question.id}.")
-    return htmx.redirect_to("office.bank_question", question_id=question.id)
+    return pages.redirect_to("office.bank_question", question_id=question.id)
 
 
 @bp.get("/cau-hoi/<int:question_id>")
-@admin_only
 def bank_question(question_id: int):
     question = _question(question_id)
     chosen = request.args.get("chon", "")
-    return htmx.render("office/bank/question.html", "office/bank/_resident_view.html",
+    return pages.render("office/bank/question.html", "office/bank/_resident_view.html",
                        question=question, shown=_resident_view(question), chosen=chosen,
                        versions=bank.versions_of(question), was_shown=bank.was_shown(question),
                        statuses=bank.STATUS_LABELS, difficulties=DIFFICULTY_LABELS,
@@ -88,7 +83,6 @@ def bank_question(question_id: int):
 
 
 @bp.route("/cau-hoi/<int:question_id>/sua", methods=["GET", "POST"])
-@admin_only
 def bank_edit(question_id: int):
     question = _question(question_id)
     if question.status == "superseded":
@@ -105,7 +99,7 @@ def bank_edit(question_id: int):
     db.session.commit()
     flash("Đã lưu phiên bản mới của câu hỏi; các lượt thi đã làm vẫn giữ nội dung cũ."
           if saved.id != question.id else "Đã lưu câu hỏi.")
-    return htmx.redirect_to("office.bank_question", question_id=saved.id)
+    return pages.redirect_to("office.bank_question", question_id=saved.id)
 
 
 def _status_change(question_id: int, change, done: str):
@@ -118,18 +112,16 @@ def _status_change(question_id: int, change, done: str):
     else:
         db.session.commit()
         flash(done)
-    return htmx.redirect_to("office.bank_question", question_id=question_id)
+    return pages.redirect_to("office.bank_question", question_id=question_id)
 
 
 @bp.post("/cau-hoi/<int:question_id>/ngung-dung")
-@admin_only
 def bank_retire(question_id: int):
     return _status_change(question_id, bank.retire_question,
                           "Đã ngừng dùng câu hỏi: lượt thi mới sẽ không gặp câu này.")
 
 
 @bp.post("/cau-hoi/<int:question_id>/dung-lai")
-@admin_only
 def bank_restore(question_id: int):
     return _status_change(question_id, bank.restore_question, "Câu hỏi đã được dùng lại.")
 
@@ -140,7 +132,6 @@ def _import_page(error: str | None = None, preview=None, status: int = 200):
 
 
 @bp.route("/cau-hoi/nhap", methods=["GET", "POST"])
-@admin_only
 def bank_import_upload():
     if request.method == "GET":
         return _import_page()
@@ -163,7 +154,6 @@ def bank_import_upload():
 
 
 @bp.post("/cau-hoi/nhap/xac-nhan")
-@admin_only
 def bank_import_confirm():
     try:
         job = pipeline.open_token(request.form.get("token", ""), current_user, "questions",
@@ -179,7 +169,6 @@ def _download(data: bytes, name: str, kind: str):
 
 
 @bp.get("/cau-hoi/xuat.<any(csv, xlsx):kind>")
-@admin_only
 def bank_export(kind: str):
     filters = bank.BankFilters.from_args(request.args)
     rows = bank_files.export_rows(bank.questions_for_export(filters))
@@ -188,7 +177,6 @@ def bank_export(kind: str):
 
 
 @bp.get("/cau-hoi/mau.<any(csv, xlsx):kind>")
-@admin_only
 def bank_template(kind: str):
     names = [t.name for t in bank.topics()]
     data = bank_files.to_xlsx([], names) if kind == "xlsx" else bank_files.to_csv([])

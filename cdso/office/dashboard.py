@@ -14,11 +14,9 @@ from cdso.office.routes import bp
 from cdso.services.figures import dashboard
 from cdso.services.accounts import scope
 from cdso.services.contest.current import current_contest
-from cdso.web import htmx
-from cdso.web.decorators import roles_required
+from cdso.web import pages
 from cdso.web.pagination import page_number
 
-UNIT_VIEWERS = (Role.ADMIN, Role.CLERK)
 
 
 def _moment(contest):
@@ -37,7 +35,6 @@ def _no_contest():
 
 
 @bp.get("/so-lieu", endpoint="dashboard")
-@roles_required(Role.ADMIN, Role.CLERK, Role.REPORTER)
 def dashboard_home():
     contest = current_contest()
     if contest is None:
@@ -59,15 +56,14 @@ def _city_page(contest):
     direction = request.args.get("chieu", "giam" if sort != "ten" else "tang")
     direction = direction if direction in dashboard.DIRECTIONS else "giam"
     data = dashboard.city_dashboard(contest, as_of, kind=kind, sort=sort, direction=direction)
-    chart = None if htmx.is_htmx() else Markup(dashboard.city_daily_chart(contest.id, as_of))
-    return htmx.render("office/dashboard/city.html", "office/dashboard/_units_table.html",
+    chart = None if pages.is_htmx() else Markup(dashboard.city_daily_chart(contest.id, as_of))
+    return pages.render("office/dashboard/city.html", "office/dashboard/_units_table.html",
                        data=data, chart=chart, kind=kind, sort=sort, direction=direction,
                        kinds=UNIT_KIND_LABELS, moment_error=moment_error,
                        luc=luc)
 
 
 @bp.get("/so-lieu/don-vi/<int:unit_id>")
-@roles_required(*UNIT_VIEWERS)
 def unit_dashboard(unit_id: int):
     unit = scope.unit_or_404(current_user, unit_id)
     contest = current_contest()
@@ -97,7 +93,6 @@ def _follow_up_page(contest, unit, number: int):
 
 
 @bp.get("/so-lieu/don-vi/<int:unit_id>/chua-hoan-thanh")
-@roles_required(*UNIT_VIEWERS)
 def unfinished(unit_id: int):
     """The follow-up list, one page at a time (the whole page without JavaScript)."""
     unit = scope.unit_or_404(current_user, unit_id)
@@ -105,7 +100,7 @@ def unfinished(unit_id: int):
     if contest is None:
         abort(404)
     page = _follow_up_page(contest, unit, page_number())
-    return htmx.render("office/dashboard/unfinished.html", "office/dashboard/_unfinished.html",
+    return pages.render("office/dashboard/unfinished.html", "office/dashboard/_unfinished.html",
                        unit=unit, listing=page, full_phone=scope.may_see_full_phone(current_user))
 
 
@@ -114,7 +109,7 @@ def _organisation_page(contest):
     as_of, moment_error, luc = _moment(contest)
     data = dashboard.organisation_dashboard(contest, organisation, as_of)
     page = dashboard.members_page(current_user, contest, organisation, page_number())
-    return htmx.render("office/dashboard/organisation.html", "office/dashboard/_members.html",
+    return pages.render("office/dashboard/organisation.html", "office/dashboard/_members.html",
                        data=data, listing=page, organisation=organisation,
                        full_phone=scope.may_see_full_phone(current_user),
                        moment_error=moment_error, luc=luc)

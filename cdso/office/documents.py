@@ -11,7 +11,7 @@ from sqlalchemy import select
 from cdso.extensions import db
 from cdso.formatting import by_name, utcnow
 from cdso.models import Contest, Role, Unit
-from cdso.models.document import DOCUMENT_KINDS
+from cdso.services.documents.kinds import KINDS, LABELS
 from cdso.office.routes import bp
 from cdso.services.documents import defaults as document_defaults
 from cdso.services.documents import fields as document_fields
@@ -19,25 +19,21 @@ from cdso.services.documents import figures as document_figures
 from cdso.services.documents import lifecycle as documents
 from cdso.services.contest.current import current_contest
 from cdso.services.integrity import overview
-from cdso.web import htmx
-from cdso.web.decorators import roles_required
+from cdso.web import pages
 from cdso.web.pagination import page_number, paginate
 from cdso.services.exports.download import download
 from cdso.lazy import lazy_import
 
 docx_export = lazy_import("cdso.services.documents.docx")  # python-docx
 
-writers = roles_required(Role.ADMIN, Role.CLERK)
-admin_only = roles_required(Role.ADMIN)
 PAGE_SIZE = 30
 
 
 @bp.get("/cong-van", endpoint="documents")
-@writers
 def documents_list():
     page = paginate(documents.documents_query(current_user), page_number(), PAGE_SIZE)
     return render_template("office/documents/list.html", rows=page.items, page=page,
-                           kinds=DOCUMENT_KINDS,
+                           kinds=LABELS,
                            subject_line=documents.subject_line, contest=current_contest())
 
 
@@ -52,7 +48,6 @@ def _new_page(kind: str = "", unit_id: str = "", errors: dict | None = None):
 
 
 @bp.route("/cong-van/moi", methods=["GET", "POST"])
-@writers
 def document_new():
     contest = current_contest()
     if request.method == "GET" or contest is None:
@@ -65,11 +60,11 @@ def document_new():
         db.session.rollback()
         return _new_page(kind, unit_id, {refusal.field or "kind": str(refusal)})
     db.session.commit()
-    return htmx.redirect_to("office.document_edit", document_id=document.id)
+    return pages.redirect_to("office.document_edit", document_id=document.id)
 
 
 def _context(document, **extra) -> dict:
-    return {"document": document, "kinds": DOCUMENT_KINDS, "specs": document_fields.FIELDS,
+    return {"document": document, "kinds": LABELS, "specs": document_fields.FIELDS,
             "placeholders": document_figures.placeholders_for(document.kind), **extra}
 
 
@@ -96,14 +91,13 @@ def _typed():
 
 
 @bp.route("/cong-van/<int:document_id>", methods=["GET", "POST"])
-@writers
 def document_edit(document_id: int):
     document = documents.document_or_404(current_user, document_id)
     now = utcnow()
     if document.status == "issued":
         if request.method == "POST":
             flash("Văn bản đã ban hành, không sửa được nữa.", "error")
-            return htmx.redirect_to("office.document_edit", document_id=document.id)
+            return pages.redirect_to("office.document_edit", document_id=document.id)
         return render_template("office/documents/view.html",
                                **_context(document, doc=documents.doc_of(document, now)))
     if request.method == "GET":
@@ -122,11 +116,10 @@ def document_edit(document_id: int):
         return _edit_page(document, fields, moment, errors, preview, preview[2])
     db.session.commit()
     flash("Đã lưu bản nháp.")
-    return htmx.redirect_to("office.document_edit", document_id=document.id)
+    return pages.redirect_to("office.document_edit", document_id=document.id)
 
 
 @bp.post("/cong-van/<int:document_id>/xem-truoc")
-@writers
 def document_preview(document_id: int):
     """The live preview: the partial for htmx, the whole edit page otherwise."""
     document = documents.document_or_404(current_user, document_id)
@@ -134,13 +127,12 @@ def document_preview(document_id: int):
         abort(404)
     fields, moment = _typed()
     doc, _blanks, problems = documents.preview_doc(document, fields, moment, utcnow())
-    return htmx.render("office/documents/edit.html", "office/documents/_preview.html",
+    return pages.render("office/documents/edit.html", "office/documents/_preview.html",
                        **_context(document, values=fields, moment=moment, errors=problems,
                                   doc=doc, preview_errors=problems))
 
 
 @bp.post("/cong-van/<int:document_id>/ban-hanh")
-@writers
 def document_issue(document_id: int):
     document = documents.document_or_404(current_user, document_id)
     fields, moment = _typed()
@@ -152,7 +144,7 @@ def document_issue(document_id: int):
     except documents.Refusal as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
-        return htmx.redirect_to("office.document_edit", document_id=document_id)
+        return pages.redirect_to("office.document_edit", document_id=document_id)
     if errors:
         db.session.rollback()
         preview = documents.preview_doc(document, fields, moment, now)
@@ -162,21 +154,19 @@ def document_issue(document_id: int):
     db.session.commit()
     flash("Đã ban hành văn bản. Số liệu và nội dung đã được cố định; bản PDF tải về lúc nào "
           "cũng giống hệt.")
-    return htmx.redirect_to("office.document_edit", document_id=document_id)
+    return pages.redirect_to("office.document_edit", document_id=document_id)
 
 
 @bp.post("/cong-van/<int:document_id>/ban-moi")
-@writers
 def document_copy(document_id: int):
     document = documents.document_or_404(current_user, document_id)
     copy = documents.copy_document(document, current_user, utcnow(), ip=request.remote_addr)
     db.session.commit()
     flash("Đã tạo bản nháp mới từ văn bản cũ; số liệu lấy đến thời điểm hiện tại.")
-    return htmx.redirect_to("office.document_edit", document_id=copy.id)
+    return pages.redirect_to("office.document_edit", document_id=copy.id)
 
 
 @bp.post("/cong-van/<int:document_id>/xoa")
-@writers
 def document_delete(document_id: int):
     document = documents.document_or_404(current_user, document_id)
     try:
@@ -184,10 +174,10 @@ def document_delete(document_id: int):
     except documents.Refusal as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
-        return htmx.redirect_to("office.document_edit", document_id=document_id)
+        return pages.redirect_to("office.document_edit", document_id=document_id)
     db.session.commit()
     flash("Đã xoá bản nháp.")
-    return htmx.redirect_to("office.documents")
+    return pages.redirect_to("office.documents")
 
 
 def _download(document, data: bytes, extension: str):
@@ -195,7 +185,6 @@ def _download(document, data: bytes, extension: str):
 
 
 @bp.get("/cong-van/<int:document_id>.pdf")
-@writers
 def document_pdf(document_id: int):
     document = documents.document_or_404(current_user, document_id)
     data = documents.pdf_bytes(documents.doc_of(document, utcnow()))
@@ -203,7 +192,6 @@ def document_pdf(document_id: int):
 
 
 @bp.get("/cong-van/<int:document_id>.docx")
-@writers
 def document_docx(document_id: int):
     document = documents.document_or_404(current_user, document_id)
     data = docx_export.build_docx(documents.doc_of(document, utcnow()))
@@ -211,15 +199,13 @@ def document_docx(document_id: int):
 
 
 @bp.get("/cong-van/mau")
-@admin_only
 def document_templates():
-    return render_template("office/documents/templates.html", kinds=DOCUMENT_KINDS)
+    return render_template("office/documents/templates.html", kinds=LABELS)
 
 
 @bp.route("/cong-van/mau/<kind>", methods=["GET", "POST"])
-@admin_only
 def document_template_edit(kind: str):
-    if kind not in DOCUMENT_KINDS:
+    if kind not in KINDS:
         abort(404)
     values, errors = document_defaults.template_fields(kind), {}
     if request.method == "POST":
@@ -227,15 +213,15 @@ def document_template_edit(kind: str):
             document_defaults.reset_template(kind, current_user, utcnow())
             db.session.commit()
             flash("Đã khôi phục mẫu gốc.")
-            return htmx.redirect_to("office.document_template_edit", kind=kind)
+            return pages.redirect_to("office.document_template_edit", kind=kind)
         values = document_fields.read_fields(request.form)
         errors = document_defaults.save_template(kind, values, current_user, utcnow())
         if not errors:
             db.session.commit()
             flash("Đã lưu mẫu. Các bản nháp tạo từ nay dùng nội dung mới.")
-            return htmx.redirect_to("office.document_template_edit", kind=kind)
+            return pages.redirect_to("office.document_template_edit", kind=kind)
         db.session.rollback()
     return render_template("office/documents/template_form.html", kind=kind,
-                           kinds=DOCUMENT_KINDS, values=values, errors=errors,
+                           kinds=LABELS, values=values, errors=errors,
                            specs=document_fields.FIELDS,
                            placeholders=document_figures.placeholders_for(kind))

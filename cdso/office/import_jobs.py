@@ -9,15 +9,13 @@ from flask_login import current_user
 from cdso.extensions import db
 from cdso.jobs import status as job_status
 from cdso.jobs.queue import enqueue_import
-from cdso.models import ImportJob, Role
+from cdso.models import ImportJob
 from cdso.office.routes import bp
 from cdso.services.imports import errors as import_errors
 from cdso.services.imports import pipeline
 from cdso.services.exports.download import download
-from cdso.web import htmx
-from cdso.web.decorators import roles_required
+from cdso.web import pages
 
-ROLES = (Role.ADMIN, Role.CLERK, Role.REPORTER)
 KIND_LABELS = {"members": "Đăng ký theo danh sách", "results": "Nhập kết quả thi giấy",
                "questions": "Nhập câu hỏi"}
 BACK = {"members": "office.members_import", "results": "office.results_import",
@@ -47,8 +45,8 @@ def start(job: ImportJob):
         db.session.refresh(queued)
     if queued.status == "done":
         flash(queued.message, "success")
-        return htmx.redirect_to_url(outcome_url(queued))
-    return htmx.redirect_to("office.import_job", job_id=queued.id)
+        return pages.redirect_to_url(outcome_url(queued))
+    return pages.redirect_to("office.import_job", job_id=queued.id)
 
 
 def _job_or_404(job_id: int) -> ImportJob:
@@ -59,17 +57,15 @@ def _job_or_404(job_id: int) -> ImportJob:
 
 
 @bp.get("/nhap/<int:job_id>", endpoint="import_job")
-@roles_required(*ROLES)
 def import_job_page(job_id: int):
     view = job_status.look(_job_or_404(job_id))
-    return htmx.render("office/imports/job.html", "office/imports/_job.html", view=view,
+    return pages.render("office/imports/job.html", "office/imports/_job.html", view=view,
                        kind_label=KIND_LABELS[view.job.kind], back=url_for(BACK[view.job.kind]),
                        outcome=outcome_url(view.job) if view.job.status == "done" else None,
                        errors=pipeline.row_errors(view.job))
 
 
 @bp.post("/nhap/<int:job_id>/huy")
-@roles_required(*ROLES)
 def import_job_cancel(job_id: int):
     job = _job_or_404(job_id)
     if pipeline.cancel(job):
@@ -77,11 +73,10 @@ def import_job_cancel(job_id: int):
         flash("Đã huỷ việc nhập; chưa ghi gì.", "success")
     else:
         flash("Việc nhập đã bắt đầu ghi hoặc đã xong nên không huỷ được.", "error")
-    return htmx.redirect_to("office.import_job", job_id=job.id)
+    return pages.redirect_to("office.import_job", job_id=job.id)
 
 
 @bp.get("/nhap/<int:job_id>/bao-cao.csv")
-@roles_required(*ROLES)
 def import_job_report(job_id: int):
     job = _job_or_404(job_id)
     if not job.finished:

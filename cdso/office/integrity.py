@@ -9,18 +9,15 @@ from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.formatting import utcnow
-from cdso.models import Account, Attempt, Registration, Role, Unit
+from cdso.models import Account, Attempt, Registration, Unit
 from cdso.models.integrity import VERDICTS
 from cdso.office.routes import bp
 from cdso.services.accounts import masking, scope
 from cdso.services.contest.current import current_contest
 from cdso.services.integrity import overview, review
 from cdso.services.integrity import settings as integrity_settings
-from cdso.web import htmx
-from cdso.web.decorators import roles_required
+from cdso.web import pages
 
-viewers = roles_required(Role.ADMIN, Role.CLERK)
-admin_only = roles_required(Role.ADMIN)
 
 
 def _contest():
@@ -46,7 +43,6 @@ def _page(contest, typed=None, errors=None, notice=""):
 
 
 @bp.get("/kiem-tra-so-lieu", endpoint="integrity")
-@viewers
 def integrity_page():
     if current_contest() is None:
         return render_template("office/integrity/no_contest.html")
@@ -79,7 +75,6 @@ def _people(signal, full_phone: bool) -> list[dict]:
 
 
 @bp.get("/kiem-tra-so-lieu/tin-hieu", endpoint="integrity_signal")
-@viewers
 def integrity_signal(error: str = "", typed_note: str = ""):
     contest = _contest()
     unit, signal = _signal_or_404(contest, request.values.get("ma", ""),
@@ -95,7 +90,6 @@ def integrity_signal(error: str = "", typed_note: str = ""):
 
 
 @bp.post("/kiem-tra-so-lieu/xem-xet", endpoint="integrity_review")
-@admin_only
 def integrity_review():
     contest = _contest()
     unit, signal = _signal_or_404(contest, request.form.get("ma", ""),
@@ -110,11 +104,10 @@ def integrity_review():
     db.session.commit()
     flash(f"Đã ghi kết luận «{VERDICTS[request.form['ket_luan']]}» cho tín hiệu của "
           f"{unit.name}.", "success")
-    return htmx.redirect_to("office.integrity")
+    return pages.redirect_to("office.integrity")
 
 
 @bp.post("/kiem-tra-so-lieu/mo-lai", endpoint="integrity_reopen")
-@admin_only
 def integrity_reopen():
     contest = _contest()
     if not review.reopen(contest, request.form.get("ma", ""), current_user.id, utcnow(),
@@ -123,11 +116,10 @@ def integrity_reopen():
     db.session.commit()
     flash("Đã mở lại tín hiệu: kết luận trước được bỏ, các lượt thi được tính lại như cũ.",
           "success")
-    return htmx.redirect_to("office.integrity")
+    return pages.redirect_to("office.integrity")
 
 
 @bp.post("/kiem-tra-so-lieu/thiet-lap", endpoint="integrity_settings")
-@admin_only
 def integrity_settings_save():
     contest = _contest()
     typed = integrity_settings.read_form(request.form)
@@ -140,4 +132,4 @@ def integrity_settings_save():
     flash("Đã lưu ngưỡng cảnh báo." + (
         " Các lượt thi đã kết luận «Không hợp lệ» được loại khỏi số liệu."
         if contest.exclude_invalid else " Mọi lượt thi đều được tính vào số liệu."), "success")
-    return htmx.redirect_to("office.integrity")
+    return pages.redirect_to("office.integrity")

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from cdso.models import Role
 from cdso.office.dashboard import _no_contest
 from cdso.office.routes import bp
 from cdso.services.bank import editing as bank
 from cdso.services.bank import item_stats
 from cdso.services.contest.current import current_contest
-from cdso.web.decorators import roles_required
 
 
 @bp.get("/cau-hoi/thong-ke", endpoint="item_stats")
-@roles_required(Role.ADMIN)
 def item_stats_page():
     contest = current_contest()
     if contest is None:

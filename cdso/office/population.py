@@ -6,11 +6,9 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from cdso.extensions import db
-from cdso.models import Role
 from cdso.office.routes import bp
 from cdso.services.imports.errors import RowError, TableError
-from cdso.web import htmx
-from cdso.web.decorators import roles_required
+from cdso.web import pages
 from cdso.services.exports.download import download
 from cdso.lazy import lazy_import
 
@@ -19,13 +17,12 @@ population = lazy_import("cdso.services.units.population")  # openpyxl
 
 
 def _page(typed=None, errors=None, import_errors=None):
-    return htmx.render("office/population/index.html", "office/population/_form.html",
+    return pages.render("office/population/index.html", "office/population/_form.html",
                        units=population.visible_units(current_user), typed=typed or {},
                        errors=errors or {}, import_errors=import_errors or [])
 
 
 @bp.get("/dan-so", endpoint="population")
-@roles_required(Role.ADMIN, Role.CLERK)
 def population_page():
     return _page()
 
@@ -33,7 +30,6 @@ def population_page():
 
 
 @bp.post("/dan-so")
-@roles_required(Role.ADMIN, Role.CLERK)
 def population_save():
     typed = {}
     for key, raw in request.form.items():
@@ -46,11 +42,10 @@ def population_save():
     changed = population.apply(current_user, values, "form")
     db.session.commit()
     flash(f"Đã lưu dân số trưởng thành ({changed} đơn vị thay đổi).", "success")
-    return htmx.redirect_to("office.population")
+    return pages.redirect_to("office.population")
 
 
 @bp.post("/dan-so/nhap")
-@roles_required(Role.ADMIN, Role.CLERK)
 def population_import():
     upload = request.files.get("tep")
     if upload is None or not upload.filename:
@@ -70,11 +65,10 @@ def population_import():
                                                       "đổi. Xin thử lại."])])
     flash(f"Đã nhập dân số của {len(report.values)} đơn vị ({changed} đơn vị thay đổi).",
           "success")
-    return htmx.redirect_to("office.population")
+    return pages.redirect_to("office.population")
 
 
 @bp.get("/dan-so/mau.xlsx")
-@roles_required(Role.ADMIN, Role.CLERK)
 def population_template():
     return download(population.template_workbook(current_user), "mau-dan-so-truong-thanh.xlsx",
                     personal=False)

@@ -9,20 +9,18 @@ from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.formatting import by_name, datetime_short, utcnow
-from cdso.models import Contest, RankingRun, Role, Round, Unit
+from cdso.models import Contest, RankingRun, Round, Unit
 from cdso.office.routes import bp
 from cdso.services.contest import coverage_prizes, ranking
 from cdso.services.accounts import scope
 from cdso.services.contest.current import current_contest
 from cdso.services.integrity import overview
-from cdso.web import htmx
-from cdso.web.decorators import roles_required
+from cdso.web import pages
 from cdso.services.exports.download import download
 from cdso.lazy import lazy_import
 
 winners = lazy_import("cdso.services.contest.winners")  # openpyxl
 
-ADMIN = Role.ADMIN
 
 
 def _contest_or_page():
@@ -41,21 +39,19 @@ def _index(contest, typed: dict | None = None, errors: dict | None = None):
                         f"{datetime_short(contest.closes_at)})")]
     targets += [(str(r.id), f"{r.name} ({datetime_short(r.starts_at)} – "
                             f"{datetime_short(r.ends_at)})") for r in contest.rounds]
-    return htmx.render("office/rankings/index.html", "office/rankings/_compute.html",
+    return pages.render("office/rankings/index.html", "office/rankings/_compute.html",
                        contest=contest, targets=targets, runs=runs, typed=typed, errors=errors or {},
                        prize_levels=ranking.PRIZE_LEVELS, kind_labels=ranking.KIND_LABELS,
                        run_title=ranking.run_title, now=utcnow())
 
 
 @bp.get("/xep-hang", endpoint="rankings")
-@roles_required(ADMIN)
 def rankings_page():
     contest, page = _contest_or_page()
     return page or _index(contest)
 
 
 @bp.post("/xep-hang")
-@roles_required(ADMIN)
 def rankings_compute():
     contest, page = _contest_or_page()
     if page:
@@ -81,7 +77,7 @@ def rankings_compute():
         return _index(contest, typed, errors)
     db.session.commit()
     flash("Đã tính bảng xếp hạng. Xin xem lại trước khi công bố.", "success")
-    return htmx.redirect_to("office.ranking_run", run_id=run.id)
+    return pages.redirect_to("office.ranking_run", run_id=run.id)
 
 
 def _run_or_404(run_id: int) -> RankingRun:
@@ -92,7 +88,6 @@ def _run_or_404(run_id: int) -> RankingRun:
 
 
 @bp.get("/xep-hang/<int:run_id>")
-@roles_required(ADMIN)
 def ranking_run(run_id: int, error: str | None = None, typed: dict | None = None,
                 exclude_errors: dict | None = None, status: int = 200):
     run = _run_or_404(run_id)
@@ -107,7 +102,6 @@ def ranking_run(run_id: int, error: str | None = None, typed: dict | None = None
 
 
 @bp.post("/xep-hang/<int:run_id>/loai-don-vi/<int:entry_id>")
-@roles_required(ADMIN)
 def ranking_exclude_unit(run_id: int, entry_id: int):
     """Exclude a unit without adult population from a draft's coverage prizes, with a
     reason (logged): the publication preview then no longer blocks on it."""
@@ -121,11 +115,10 @@ def ranking_exclude_unit(run_id: int, entry_id: int):
                            exclude_errors={entry_id: str(refusal)}, status=422)
     db.session.commit()
     flash("Đã loại đơn vị khỏi xét giải theo tỷ lệ bao phủ; lý do được ghi nhật ký.", "success")
-    return htmx.redirect_to("office.ranking_run", run_id=run.id)
+    return pages.redirect_to("office.ranking_run", run_id=run.id)
 
 
 @bp.post("/xep-hang/<int:run_id>/cong-bo")
-@roles_required(ADMIN)
 def ranking_publish(run_id: int):
     run = _run_or_404(run_id)
     try:
@@ -136,7 +129,7 @@ def ranking_publish(run_id: int):
     db.session.commit()
     flash("Đã công bố kết quả. Kết quả đã công bố được giữ nguyên, không tự thay đổi.",
           "success")
-    return htmx.redirect_to("office.ranking_run", run_id=run.id)
+    return pages.redirect_to("office.ranking_run", run_id=run.id)
 
 
 def run_contest(run: RankingRun) -> Contest:
@@ -150,7 +143,6 @@ def _log_export(run: RankingRun, file_format: str) -> None:
 
 
 @bp.get("/xep-hang/<int:run_id>/danh-sach-dat-giai.xlsx")
-@roles_required(ADMIN)
 def ranking_winners_xlsx(run_id: int):
     run = _run_or_404(run_id)
     content = winners.workbook(run, run_contest(run))
@@ -160,7 +152,6 @@ def ranking_winners_xlsx(run_id: int):
 
 
 @bp.get("/xep-hang/<int:run_id>/thong-bao-dat-giai.pdf")
-@roles_required(ADMIN)
 def ranking_winners_pdf(run_id: int):
     run = _run_or_404(run_id)
     doc = winners.document(run, run_contest(run), utcnow())
@@ -172,7 +163,6 @@ def ranking_winners_pdf(run_id: int):
 
 
 @bp.get("/xep-hang/to-chuc")
-@roles_required(ADMIN)
 def ranking_organisations():
     contest, page = _contest_or_page()
     if page:
@@ -182,7 +172,7 @@ def ranking_organisations():
     unit = db.session.get(Unit, int(typed)) if typed.isdigit() else None
     as_of = min(utcnow(), contest.closes_at)
     places = ranking.organisation_ranking(contest.id, unit.id, as_of) if unit else []
-    return htmx.render("office/rankings/organisations.html", "office/rankings/_organisations.html",
+    return pages.render("office/rankings/organisations.html", "office/rankings/_organisations.html",
                        unit_options=[(u.id, u.name) for u in units], unit=unit,
                        typed=typed, places=places, as_of=as_of,
                        error="Không có đơn vị này." if typed and unit is None else None)

@@ -9,17 +9,15 @@ from sqlalchemy.exc import IntegrityError
 
 from cdso.extensions import db
 from cdso.formatting import utcnow
-from cdso.models import Contest, Role
+from cdso.models import Contest
 from cdso.models.contest import CERTIFICATE_KINDS, PREDICTION_RULES
 from cdso.office.routes import bp
 from cdso.services.bank import editing as bank
 from cdso.services.contest import settings as contest_settings
 from cdso.services.quiz import topic_quotas
 from cdso.services.contest.current import current_contest
-from cdso.web import htmx
-from cdso.web.decorators import roles_required
+from cdso.web import pages
 
-admin_only = roles_required(Role.ADMIN)
 BLANK_ROUND = {"id": "", "name": "", "starts": "", "ends": ""}
 
 
@@ -64,11 +62,10 @@ def _handle_post(edition: Contest | None):
         return _page(edition, entry)
     flash("Đã lưu thiết lập. Thay đổi có hiệu lực ngay với các lượt thi bắt đầu từ bây giờ; "
           "lượt thi đang làm giữ số câu và giờ nộp bài đã định.")
-    return htmx.redirect_to("office.settings_edition", contest_id=saved.id)
+    return pages.redirect_to("office.settings_edition", contest_id=saved.id)
 
 
 @bp.get("/thiet-lap", endpoint="settings")
-@admin_only
 def settings_home():
     contest = current_contest()
     if contest is None:
@@ -77,7 +74,6 @@ def settings_home():
 
 
 @bp.route("/thiet-lap/<int:contest_id>", methods=["GET", "POST"])
-@admin_only
 def settings_edition(contest_id: int):
     edition = _edition(contest_id)
     if request.method == "POST":
@@ -86,7 +82,6 @@ def settings_edition(contest_id: int):
 
 
 @bp.route("/thiet-lap/moi", methods=["GET", "POST"])
-@admin_only
 def settings_new():
     if request.method == "POST":
         return _handle_post(None)

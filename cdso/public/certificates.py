@@ -13,7 +13,7 @@ from cdso.public.routes import bp
 from cdso.services.contest import certificates
 from cdso.services.accounts import scope
 from cdso.web.errors import render_error
-from cdso.web.htmx import render
+from cdso.web.pages import render
 from cdso.services.exports.download import download
 
 # Guessing is hopeless (≈ 2^59 codes), and the limit keeps it so: per address, for the

@@ -15,7 +15,7 @@ from cdso.services.contest import public_ranking
 from cdso.services.contest.current import current_contest
 from cdso.services.documents.svg_map import (BANDS, UnitPoint, render_unit_map,
                                              smallest_circle_floor)
-from cdso.web import htmx
+from cdso.web import pages
 from cdso.services.exports.download import download
 from cdso.lazy import lazy_import
 
@@ -47,8 +47,8 @@ def figures_ranking():
     city, rows = dashboard.unit_rows(contest.id, as_of)
     value = (lambda r: r.figures.registered) if by == "thi-sinh" \
         else (lambda r: r.figures.coverage)
-    people = [] if htmx.is_htmx() else public_ranking.top_participants(contest.id)
-    return htmx.render("public/ranking.html", "public/_ranking_units.html",
+    people = [] if pages.is_htmx() else public_ranking.top_participants(contest.id)
+    return pages.render("public/ranking.html", "public/_ranking_units.html",
                        contest=contest, as_of=as_of, total=city.total, by=by,
                        units=_ranked(rows, value), people=people)
 

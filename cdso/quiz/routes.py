@@ -12,8 +12,8 @@ from cdso.services.quiz import attempts as quiz
 from cdso.services.quiz import review as quiz_review
 from cdso.services.accounts import registration
 from cdso.services.contest.current import current_contest
-from cdso.web.decorators import participant_required
-from cdso.web.htmx import next_page, redirect_to
+from cdso.web.access import participant_required
+from cdso.web.pages import next_page, redirect_to
 
 bp = Blueprint("quiz", __name__)
 

@@ -19,9 +19,9 @@ from cdso.services.contest import counting
 from cdso.services.quiz import attempts as quiz
 from cdso.services.quiz import review as quiz_review
 from cdso.web.auth_session import session_account
-from cdso.web.decorators import participant_required
+from cdso.web.access import participant_required
 from cdso.web.errors import render_error
-from cdso.web.htmx import is_htmx, redirect_to
+from cdso.web.pages import is_htmx, redirect_to
 
 STEP_PAGES = {"question": "quiz/step.html", "prediction": "quiz/prediction.html",
               "review": "quiz/review.html"}

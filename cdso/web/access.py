@@ -8,9 +8,10 @@ tests/test_access.py fails until the new route is given an area. See docs/layers
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import wraps
 
 from flask import abort, redirect, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from cdso.models import Role
 
@@ -55,6 +56,9 @@ AREAS: dict[str, Area] = {
     # While a team member guides an attempt their session is the resident's: these pages
     # decide for themselves what the session may do (cdso/helper/attempts.py).
     "acting": _area(*(r.value for r in Role), scope="phiên đang hỗ trợ"),
+    # The quiz (cdso/quiz/) is guarded per view with `participant_required`: its answer
+    # step must not load the account, so it has no blueprint guard.
+    "quiz": _area(Role.PARTICIPANT.value, scope="bài thi của chính mình"),
 }
 
 
@@ -123,3 +127,23 @@ def guard_blueprint():
     if area == "helper" and not current_user.unit_id:
         abort(404)
     return None
+
+
+def area_required(name: str):
+    """A view guard from the table, for a blueprint guarded per view (the quiz): logged in
+    with one of the area's roles, else 404 for an account (no hint that the page exists)
+    or the login page for a visitor."""
+    allowed = AREAS[name].roles
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in allowed:
+                abort(404)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+participant_required = area_required("quiz")

@@ -5,7 +5,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from cdso.web.htmx import is_htmx
+from cdso.web.pages import is_htmx
 
 MESSAGES = {
     400: ("Yêu cầu không hợp lệ", "Trang không hiểu yêu cầu vừa gửi. Xin quay lại và thử lại."),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-from cdso.web.htmx import is_htmx
+from cdso.web.pages import is_htmx
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -13,6 +13,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from cdso.extensions import db
+from cdso.services.documents.kinds import KINDS
 from cdso.formatting import date_short, moment_phrase, number, percent, sort_key, to_local
 from cdso.models import Account, Contest, Unit
 from cdso.models.unit import ORG_KIND_LABELS, UNIT_KIND_LABELS
@@ -74,7 +75,7 @@ NO_TOPIC_FIGURES = "chưa có đủ số liệu theo chủ đề"
 
 def placeholders_for(kind: str) -> dict[str, str]:
     """Every placeholder a document of this kind may use, with what it stands for."""
-    extra = CITY_PLACEHOLDERS if kind == "city_progress" else UNIT_PLACEHOLDERS
+    extra = CITY_PLACEHOLDERS if KINDS[kind].by_city else UNIT_PLACEHOLDERS
     return {**PREFILL_PLACEHOLDERS, **FIGURE_PLACEHOLDERS, **extra}
 
 

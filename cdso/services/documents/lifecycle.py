@@ -19,7 +19,7 @@ from cdso.clock import parse_local_moment
 from cdso.extensions import db
 from cdso.formatting import datetime_short, to_local
 from cdso.models import Account, Contest, Document, Role, Unit
-from cdso.models.document import DOCUMENT_KINDS
+from cdso.services.documents.kinds import CITY_KIND, KINDS, LABELS, UNIT_KINDS
 from cdso.services.documents import blanks as document_blanks
 from cdso.services.documents import fields as document_fields
 from cdso.services.documents import figures as document_figures
@@ -27,10 +27,6 @@ from cdso.services.accounts import scope
 from cdso.services.documents.defaults import template_fields
 from cdso.services.figures.stats import hour_of
 
-CITY_KIND = "city_progress"
-UNIT_KINDS = ("unit_urge", "unit_report")
-FILE_NAMES = {"city_progress": "bao-cao-tien-do", "unit_urge": "cong-van-don-doc",
-              "unit_report": "bao-cao-ket-qua"}
 
 
 class Refusal(ValueError):
@@ -58,9 +54,9 @@ def _log_on_behalf(account: Account, document: Document, action: str,
 
 def kinds_for(account: Account) -> dict[str, str]:
     if account.role == Role.ADMIN.value:
-        return dict(DOCUMENT_KINDS)
+        return dict(LABELS)
     if account.role == Role.CLERK.value and account.unit_id:
-        return {kind: DOCUMENT_KINDS[kind] for kind in UNIT_KINDS}
+        return {kind: LABELS[kind] for kind in UNIT_KINDS}
     return {}
 
 
@@ -142,7 +138,7 @@ def new_document(account: Account, contest: Contest, kind: str, unit_id: str,
                  now: dt.datetime, ip: str | None = None) -> Document:
     """A draft of `kind`, every field prefilled. Refusal if the account may not write it."""
     allowed = kinds_for(account)
-    if kind not in DOCUMENT_KINDS:
+    if kind not in KINDS:
         raise Refusal("Xin chọn loại văn bản.", "kind")
     if kind not in allowed:
         raise Refusal("Chỉ Sở Khoa học và Công nghệ ban hành báo cáo tiến độ toàn thành phố."
@@ -302,4 +298,4 @@ def pdf_bytes(doc: dict) -> bytes:
 
 def file_name(document: Document, extension: str) -> str:
     prefix = "" if document.status == "issued" else "du-thao-"
-    return f"{prefix}{FILE_NAMES[document.kind]}-{document.id}.{extension}"
+    return f"{prefix}{KINDS[document.kind].file_stem}-{document.id}.{extension}"

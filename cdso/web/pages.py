@@ -1,18 +1,20 @@
-"""One URL, two renderings: the full page, or just the partial when htmx asked."""
+"""One URL, two renderings: the whole page, or only the partial when htmx asked for it.
+htmx's request and response headers go through htmx-flask (`request.htmx`, its
+`make_response`); this module only says which rendering and which hop each answer takes."""
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from htmx_flask import make_response
 
 
 def is_htmx() -> bool:
     """An htmx request that wants a fragment: not a boosted navigation (which swaps the
     whole body) and not a history restore after Back (which needs the whole page)."""
-    headers = request.headers
-    return (headers.get("HX-Request") == "true" and not headers.get("HX-Boosted")
-            and not headers.get("HX-History-Restore-Request"))
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def render(page: str, partial: str, **context) -> str:
@@ -26,16 +28,16 @@ def redirect_to(endpoint: str, **values) -> ResponseReturnValue:
 
 
 def redirect_to_url(url: str) -> ResponseReturnValue:
-    if request.headers.get("HX-Request") == "true":
-        return "", 204, {"HX-Redirect": url}
+    if request.htmx:
+        return make_response("", 204, redirect=url)
     return redirect(url, code=303)
 
 
 def next_page(url: str, build: Callable[[], tuple[str, int] | str]) -> ResponseReturnValue:
     """The next page itself for htmx (a boosted form): swapped in and its URL pushed, with
-    no second round trip (issue 16); post/redirect/get (303) without JavaScript."""
-    if request.headers.get("HX-Request") != "true":
+    no second round trip; post/redirect/get (303) without JavaScript."""
+    if not request.htmx:
         return redirect(url, code=303)
     built = build()
     body, status = built if isinstance(built, tuple) else (built, 200)
-    return body, status, {"HX-Push-Url": url}
+    return make_response(body, status, push_url=url)
