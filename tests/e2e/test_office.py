@@ -59,6 +59,15 @@ def test_ward_clerk_first_login_dashboard_and_dispatch_pdf(new_context, site):
     expect(page.get_by_role("heading", name=re.compile("Bản nháp"))).to_contain_text(unit)
     page.get_by_role("textbox", name="Người ký", exact=True).fill("Nguyễn Văn Bình")
     page.get_by_role("button", name="Ban hành").click()
+    # Places left to write by hand after printing (the number, the day) are each
+    # confirmed as blank on purpose, then the document is issued.
+    blanks = page.get_by_role("checkbox", name=re.compile("Cố ý để trống"))
+    expect(blanks.first).to_be_visible()
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, "
+                           ".htmx-settling, .htmx-added')")  # a person reads before ticking
+    for index in range(blanks.count()):
+        blanks.nth(index).check()
+    page.get_by_role("button", name="Ban hành").click()
     expect(page.get_by_text("Đã ban hành văn bản.")).to_be_visible()
     shown_hash = page.locator("code.hash").inner_text().strip()
 

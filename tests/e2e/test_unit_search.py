@@ -12,6 +12,14 @@ SMALLEST_BOX = """(selector) => Array.from(document.querySelectorAll(selector)).
 })"""
 
 
+def settled(page) -> None:
+    """htmx has swapped and settled (its new elements answer events) and the focus is back
+    on a choice."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, "
+                           ".htmx-settling, .htmx-added') && document.activeElement"
+                           " && document.activeElement.name === 'unit_id'")
+
+
 def test_search_offers_taps_of_44_px_and_works_by_keyboard(page):
     page.goto("/dang-ky")
     search = page.get_by_label("Gõ tên đơn vị mới")
@@ -30,6 +38,7 @@ def test_search_offers_taps_of_44_px_and_works_by_keyboard(page):
     page.keyboard.press("Tab")
     page.keyboard.press("Space")
     expect(page.locator("#unit-results")).to_contain_text("Đơn vị đã chọn: Xã Cẩm Giang")
+    settled(page)  # a person's next key comes after htmx has wired the new choices
     page.keyboard.press("ArrowDown")
     expect(page.locator("#unit-results")).to_contain_text("Đơn vị đã chọn: Xã Cẩm Giàng")
     expect(page.locator(CHOICES)).to_have_count(2)
