@@ -11,7 +11,7 @@ network), signed in as the bench officials that bulk_seed.py made. Three runs:
   the past days stay shared): what the first visitor of each minute waits;
 - "no cache": no Redis at all, every request sums every bucket (a single node without
   Redis, the worst case).
-Budget (QUALITY.md): p95 ≤ 100 ms with 3 million participants and 60 million answers.
+Budget (docs/quality.md): p95 ≤ 100 ms with 3 million participants and 60 million answers.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 
     gunicorn -c deploy/gunicorn.conf.py bench.hello:app
 
-QUALITY.md holds answer saves per second against this rate (goal: at least half)."""
+docs/quality.md holds answer saves per second against this rate (goal: at least half)."""
 from flask import Flask
 
 app = Flask(__name__)

@@ -11,7 +11,7 @@ of the issue's scenarios: 60 registrations in 5 minutes by one helper, 20 attemp
 questions in 30 s, one answer pattern across 15 accounts in an hour. Then it times
 `overview.compute` for the whole city (the review page and the publication preview) and
 for one unit (a ward clerk's page), and checks the planted padding is found.
-Budget: the dashboards' (QUALITY.md), p95 ≤ 100 ms per page.
+Budget: the dashboards' (docs/quality.md), p95 ≤ 100 ms per page.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The reference for the answer step: the least an answer needs, in the same stack. A
 Flask app with Flask's signed-cookie session, one UPDATE of one row through SQLAlchemy,
 COMMIT, a short reply. No CSRF check, no rate limit, no rendering, no rules: what cdso's
-answer step is measured against (QUALITY.md: at least 70% of its rate), served with the
+answer step is measured against (docs/quality.md: at least 70% of its rate), served with the
 same gunicorn settings (deploy/gunicorn.conf.py) in the same benchmark run
 (bench/answer_ratio.py):
 

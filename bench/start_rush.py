@@ -1,5 +1,5 @@
 """The 9:00 rush: 2,000 residents (a school's pupils, say) log in on their own phones and
-start an attempt, all within one minute; the budget is 0 errors (QUALITY.md).
+start an attempt, all within one minute; the budget is 0 errors (docs/quality.md).
 
     .venv/bin/python bench/start_rush.py                      # 2,000 in 60 s
     .venv/bin/python bench/start_rush.py --residents 500 --seconds 15

@@ -1,4 +1,4 @@
-"""Page weight of the quiz, in compressed bytes on the wire (QUALITY.md budgets).
+"""Page weight of the quiz, in compressed bytes on the wire (docs/quality.md budgets).
 
 Builds a throwaway SQLite database the way the tests do (migrations, 114 units, the
 shipped question bank, a contest), logs a resident in, and asks the app through the

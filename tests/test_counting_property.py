@@ -41,7 +41,7 @@ def at(moment):
 
 
 def key(attempt: Attempt, truth: int):
-    """The rule as DOMAIN.md states it, written again here on Python objects."""
+    """The rule as docs/rules.md states it, written again here on Python objects."""
     gap = abs(attempt.prediction - truth) if attempt.prediction is not None else 0
     return (-attempt.score, attempt.prediction is None, gap, attempt.duration_seconds is None,
             attempt.duration_seconds or 0, attempt.finished_at, attempt.id)

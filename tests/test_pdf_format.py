@@ -3,7 +3,7 @@
 Renders templates/pdf/dispatch.html with a city progress report like seed 003
 (114-unit appendix) and templates/pdf/certificate.html, then measures the
 PDFs with pypdf/pdfplumber. Page 1 PNGs go to tests/artifacts/ for a person to
-look at. No timing asserts here (QUALITY.md: budgets are measured in bench/).
+look at. No timing asserts here (docs/quality.md: budgets are measured in bench/).
 """
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from tests.e2e.site import PASSWORD
 
 LATENCY_MS = 400
 BYTES_PER_SECOND = 50_000  # 400 kbit/s
-BYTES_BUDGET = 25_000      # QUALITY.md: first visit to the quiz ≤ 25 KB
+BYTES_BUDGET = 25_000      # docs/quality.md: first visit to the quiz ≤ 25 KB
 SECONDS_BUDGET = {("new", True): 4.0, ("new", False): 5.0,       # issue 16
                   ("returning", True): 3.0, ("returning", False): 5.0}
 CPU_SLOWDOWN = 4
@@ -70,7 +70,7 @@ class Measurement:
 
     @property
     def quiz_first_visit_bytes(self) -> int:
-        """QUALITY.md's "first visit to the quiz": the step that showed the first question
+        """docs/quality.md's "first visit to the quiz": the step that showed the first question
         (its page, whichever request brought it) and the CSS and JavaScript it uses."""
         last = [s for s in self.steps if s.name != ANSWER][-1]
         return last.bytes + sum(size for path, size in self.received.items()

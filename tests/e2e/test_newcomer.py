@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.e2e import steps
 
-STEP_PARTIAL_BUDGET = 1_500  # QUALITY.md: one question step as an htmx partial, compressed
+STEP_PARTIAL_BUDGET = 1_500  # docs/quality.md: one question step as an htmx partial, compressed
 STEP_PAGE_BUDGET = 5_000     # the same step as a full page without JavaScript
 
 
@@ -35,7 +35,7 @@ def test_newcomer_with_javascript_one_request_per_step(page, site):
             [r.url for r in sent]
         step_bodies.append(sent[0].sizes()["responseBodySize"])
     expect(page.get_by_role("button", name=f"Câu {count} (đã trả lời)")).to_be_visible()
-    assert max(step_bodies) <= STEP_PARTIAL_BUDGET, step_bodies  # compressed, QUALITY.md
+    assert max(step_bodies) <= STEP_PARTIAL_BUDGET, step_bodies  # compressed, docs/quality.md
 
     sent.clear()
     steps.predict_and_review(page)

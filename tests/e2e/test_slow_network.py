@@ -1,5 +1,5 @@
 """The way in on a slow mobile link (400 kbit/s, 400 ms round trips), from the landing
-page to the first question. Asserted: QUALITY.md's bytes budget for the first visit to
+page to the first question. Asserted: docs/quality.md's bytes budget for the first visit to
 the quiz (the question's page with its CSS and JavaScript, compressed, ≤ 25 KB), that
 no hop came back (issue 16), the answer step's bytes, and that the throttle was on. Measured and kept in tests/artifacts/slow_network.json,
 not asserted: the time (it depends on the machine) and the bytes of the whole way in;

@@ -1,6 +1,6 @@
 """Which attempt counts for a person in a ranking, and against which true figure.
 
-One rule, one place (DOMAIN.md, "Our rules"); the ranking, /ket-qua, the certificate,
+One rule, one place (docs/rules.md, "The attempt that counts"); the ranking, /ket-qua, the certificate,
 /giai-thuong (through the stored ranking), the winners exports and the unit reports all
 ask here:
 

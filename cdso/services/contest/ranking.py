@@ -1,6 +1,6 @@
 """Rankings and prizes, computed by the city administrator, reviewed, then published.
 
-Individual rule (DOMAIN.md), applied exactly: higher score, then the prediction closest to
+Individual rule (docs/rules.md), applied exactly: higher score, then the prediction closest to
 the true figure (no prediction comes last), then the shorter time, then the earlier
 submission (then the attempt recorded first, for a tie to the second). Which attempts compete,
 the order and the true figure are defined once in `counting` (staff never count).

@@ -1,6 +1,6 @@
 """The editable texts of a document: what each field is, how it is checked, and how the
 fields and a figures snapshot become the `doc` dict that templates/pdf/dispatch.html and
-the DOCX export print (Decree 30/2020 parts, see shared/design/DECREE30.md).
+the DOCX export print (Decree 30/2020 parts, see docs/documents.md).
 
 Widths are measured with the very font the PDF embeds (Liberation Serif, Times New
 Roman metrics), so "longer than the column" means what it says on paper.

@@ -1,4 +1,4 @@
-"""The contest's figures, defined once (DOMAIN.md), kept on write and read as of a moment.
+"""The contest's figures, defined once (docs/rules.md), kept on write and read as of a moment.
 
 - registered: participants with a registration in the contest;
 - finished: participants with at least one submitted attempt;
