@@ -11,6 +11,7 @@ only SVG presentation attributes are used, never ``style`` attributes or
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from markupsafe import escape
 
 from cdso.formatting import date_short, number
+from cdso.services.documents import svg
+from cdso.services.documents.svg import fmt as _f
 
 # Okabe–Ito blue and orange: colour-blind safe.
 SERIES: tuple[tuple[str, str], ...] = (
@@ -49,29 +52,7 @@ class DayPoint:
     finished: int
 
 
-def _f(value: float) -> str:
-    text = f"{value:.1f}"
-    text = text.removesuffix(".0")
-    return "0" if text == "-0" else text
-
-
-def _text(
-    x: float,
-    y: float,
-    content: str,
-    *,
-    size: int = FONT,
-    fill: str = TEXT,
-    anchor: str | None = None,
-    weight: str | None = None,
-) -> str:
-    extra = f' text-anchor="{anchor}"' if anchor else ""
-    if weight:
-        extra += f' font-weight="{weight}"'
-    return (
-        f'<text x="{_f(x)}" y="{_f(y)}" font-size="{size}" fill="{fill}"{extra}>'
-        f"{escape(content)}</text>"
-    )
+_text = functools.partial(svg.text, size=FONT, fill=TEXT)
 
 
 def y_ticks(maximum: int) -> list[int]:

@@ -13,6 +13,7 @@ only SVG presentation attributes are used, never ``style`` attributes or
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from typing import Literal
 from markupsafe import escape
 
 from cdso.formatting import number, percent
+from cdso.services.documents import svg
+from cdso.services.documents.svg import fmt as _f
 
 UnitKind = Literal["phuong", "xa", "dac_khu"]
 
@@ -101,13 +104,6 @@ def is_offshore(unit: UnitPoint) -> bool:
     return OFFSHORE_MARKER in unit.name
 
 
-def _f(value: float) -> str:
-    """A coordinate rounded to one decimal, without a useless ".0"."""
-    text = f"{value:.1f}"
-    text = text.removesuffix(".0")
-    return "0" if text == "-0" else text
-
-
 def _nice_floor(value: float) -> int:
     """The largest 1-2-5 × 10^k integer not above value (at least 1)."""
     if value < 1:
@@ -135,25 +131,7 @@ def _circle(unit: UnitPoint, x: float, y: float, r: float, word: str = COVERAGE.
     )
 
 
-def _text(
-    x: float,
-    y: float,
-    content: str,
-    *,
-    size: int = FONT,
-    fill: str = TEXT,
-    anchor: str | None = None,
-    weight: str | None = None,
-) -> str:
-    extra = ""
-    if anchor:
-        extra += f' text-anchor="{anchor}"'
-    if weight:
-        extra += f' font-weight="{weight}"'
-    return (
-        f'<text x="{_f(x)}" y="{_f(y)}" font-size="{size}" fill="{fill}"{extra}>'
-        f"{escape(content)}</text>"
-    )
+_text = functools.partial(svg.text, size=FONT, fill=TEXT)
 
 
 INSET_W = 170
@@ -237,10 +215,23 @@ def render_unit_map(units: Sequence[UnitPoint], *, id_prefix: str = "cdso-map",
     reached = sum(
         1 for u in units if u.coverage is not None and u.coverage >= BANDS[-1][0]
     )
+    parts, placed, map_bottom = _main_map(main, max_p, pid, measure.word, bool(units))
+    height = map_bottom
+    if offshore:
+        box = _inset_box(placed, map_bottom)
+        if box is None:  # no free corner: put the inset under the map
+            box = (WIDTH - PAD - INSET_W, map_bottom, INSET_W, INSET_H)
+            height = map_bottom + INSET_H + PAD
+        parts.append(_inset(offshore, box, max_p, pid, measure.word))
+    if not legend:
+        return _svg(parts, height, units, total, reached, pid, measure)
+    ly = _legend(parts, height + 6, max_p, pid, measure)
+    return _svg(parts, ly + PAD, units, total, reached, pid, measure)
 
+
+def _main_map(main: list[UnitPoint], max_p: int, pid: str, word: str, any_unit: bool):
+    """The mainland's circles and the scale bar: (parts, placed circles, map bottom)."""
     parts: list[str] = []
-
-    # --- main map -----------------------------------------------------------
     inner = WIDTH - 2 * PAD - 2 * R_MAX
     if main:
         lat_min = min(u.lat for u in main)
@@ -251,126 +242,83 @@ def render_unit_map(units: Sequence[UnitPoint], *, id_prefix: str = "cdso-map",
         span_x = max((lon_max - lon_min) * kx, 1e-6)
         span_y = max(lat_max - lat_min, 1e-6)
         scale = inner / max(span_x, span_y * 1.2)
-        map_w = span_x * scale
-        map_h = span_y * scale
-        x0 = PAD + R_MAX + (inner - map_w) / 2
+        x0 = PAD + R_MAX + (inner - span_x * scale) / 2
         y0 = PAD + R_MAX
 
         def project(u: UnitPoint) -> tuple[float, float]:
             return (x0 + (u.lon - lon_min) * kx * scale, y0 + (lat_max - u.lat) * scale)
 
-        map_bottom = y0 + map_h + R_MAX + PAD
-        # A 10 km scale bar (1° of latitude ≈ 111.2 km).
-        bar = 10 / 111.2 * scale
+        map_bottom = y0 + span_y * scale + R_MAX + PAD
+        bar = 10 / 111.2 * scale  # a 10 km scale bar (1° of latitude ≈ 111.2 km)
     else:
-        map_bottom = PAD + 40
-        bar = 0.0
-
-        def project(u: UnitPoint) -> tuple[float, float]:  # pragma: no cover - unused
-            return (0.0, 0.0)
-
+        map_bottom, bar = PAD + 40, 0.0
     placed = [(u, *project(u), radius(u.participants, max_p)) for u in main]
     # Big circles first so that small ones are drawn on top of them.
     placed.sort(key=lambda t: (-t[3], t[0].code))
     parts.append(f'<g stroke="{OUTLINE}" stroke-width="0.7" id="{pid}-units">')
-    parts.extend(_circle(u, x, y, r, measure.word) for u, x, y, r in placed)
+    parts.extend(_circle(u, x, y, r, word) for u, x, y, r in placed)
     parts.append("</g>")
-    if not units:
-        parts.append(
-            _text(WIDTH / 2, PAD + 24, "Chưa có dữ liệu", anchor="middle", fill=MUTED)
-        )
-
+    if not any_unit:
+        parts.append(_text(WIDTH / 2, PAD + 24, "Chưa có dữ liệu", anchor="middle", fill=MUTED))
     if bar:
         bx, by = PAD, map_bottom - PAD
-        parts.append(
-            f'<path d="M{_f(bx)} {_f(by - 4)}V{_f(by)}H{_f(bx + bar)}V{_f(by - 4)}" '
-            f'stroke="{TEXT}" stroke-width="1" fill="none"/>'
-        )
+        parts.append(f'<path d="M{_f(bx)} {_f(by - 4)}V{_f(by)}H{_f(bx + bar)}V{_f(by - 4)}" '
+                     f'stroke="{TEXT}" stroke-width="1" fill="none"/>')
         parts.append(_text(bx + bar + 4, by, "10 km", size=FONT_SMALL, fill=MUTED))
+    return parts, placed, map_bottom
 
-    # --- inset for offshore units ------------------------------------------
-    height = map_bottom
-    if offshore:
-        box = _inset_box(placed, map_bottom)
-        if box is None:  # no free corner: put the inset under the map
-            box = (WIDTH - PAD - INSET_W, map_bottom, INSET_W, INSET_H)
-            height = map_bottom + INSET_H + PAD
-        parts.append(_inset(offshore, box, max_p, pid, measure.word))
-    if not legend:
-        return _svg(parts, height, units, total, reached, pid, measure)
-    # --- legend ---------------------------------------------------------------
-    ly = height + 6
+
+def _legend(parts: list[str], ly: float, max_p: int, pid: str, measure: Measure) -> float:
+    """The colour bands and the circle sizes under the map; returns where it ends."""
     parts.append(f'<g id="{pid}-legend">')
     parts.append(_text(PAD, ly + 12, measure.legend, size=FONT, weight="bold"))
     parts.append(_text(PAD, ly + 30, measure.note, size=FONT_SMALL, fill=MUTED))
     ly += 18
-    rows = [(UNKNOWN_COLOUR, measure.unknown)] + [
-        (c, label) for _lo, c, label in BANDS
-    ]
+    rows = [(UNKNOWN_COLOUR, measure.unknown)] + [(c, label) for _lo, c, label in BANDS]
     row_h = 21
     col_w = (WIDTH - 2 * PAD) / 2
     for i, (colour, label) in enumerate(rows):
         col, row = divmod(i, 3)
         cx = PAD + 7 + col * col_w
         cy = ly + 32 + row * row_h
-        parts.append(
-            f'<circle cx="{_f(cx)}" cy="{_f(cy)}" r="7" fill="{colour}" '
-            f'stroke="{OUTLINE}" stroke-width="0.7"/>'
-        )
+        parts.append(f'<circle cx="{_f(cx)}" cy="{_f(cy)}" r="7" fill="{colour}" '
+                     f'stroke="{OUTLINE}" stroke-width="0.7"/>')
         parts.append(_text(cx + 12, cy + 5, label, size=FONT))
     ly = ly + 32 + 2 * row_h + 16
-
-    parts.append(
-        _text(
-            PAD, ly + 12, "Số thí sinh (diện tích vòng tròn)", size=FONT, weight="bold"
-        )
-    )
-    if max_p > 0:
-        big = _nice_floor(max_p)
-        small = _nice_floor(big / 5)
-        r_big = radius(big, max_p)
-        base = ly + 22 + 2 * r_big
-        cx = PAD + R_MAX + 4
-        for value in sorted({big, small}, reverse=True):
-            r = radius(value, max_p)
-            parts.append(
-                f'<circle cx="{_f(cx)}" cy="{_f(base - r)}" r="{_f(r)}" fill="none" '
-                f'stroke="{OUTLINE}" stroke-width="0.7"/>'
-            )
-            parts.append(
-                f'<path d="M{_f(cx)} {_f(base - 2 * r)}H{_f(cx + R_MAX + 10)}" '
-                f'stroke="{MUTED}" stroke-width="0.5"/>'
-            )
-            parts.append(
-                _text(cx + R_MAX + 13, base - 2 * r + 4, number(value), size=FONT_SMALL)
-            )
-        floor = smallest_circle_floor(max_p)
-        mx = cx + R_MAX + 80
-        parts.append(
-            f'<circle cx="{_f(mx)}" cy="{_f(base - R_MIN)}" r="{_f(R_MIN)}" '
-            f'fill="none" stroke="{OUTLINE}" stroke-width="0.7"/>'
-        )
-        parts.append(
-            _text(
-                mx + 8,
-                base + 2 - R_MIN,
-                (
-                    f"vòng nhỏ nhất: dưới {number(floor)} thí sinh (kể cả 0)"
-                    if floor > 1
-                    else "vòng nhỏ nhất: 0 thí sinh"
-                ),
-                size=FONT_SMALL,
-                fill=MUTED,
-            )
-        )
-        ly = base + 6
-    else:
-        parts.append(
-            _text(PAD, ly + 30, "Chưa có thí sinh", size=FONT_SMALL, fill=MUTED)
-        )
-        ly = ly + 36
+    parts.append(_text(PAD, ly + 12, "Số thí sinh (diện tích vòng tròn)", size=FONT,
+                       weight="bold"))
+    ly = _size_legend(parts, ly, max_p) if max_p > 0 else _no_participants(parts, ly)
     parts.append("</g>")
-    return _svg(parts, ly + PAD, units, total, reached, pid, measure)
+    return ly
+
+
+def _no_participants(parts: list[str], ly: float) -> float:
+    parts.append(_text(PAD, ly + 30, "Chưa có thí sinh", size=FONT_SMALL, fill=MUTED))
+    return ly + 36
+
+
+def _size_legend(parts: list[str], ly: float, max_p: int) -> float:
+    """Two reference circles and the smallest one, with what they stand for."""
+    big = _nice_floor(max_p)
+    small = _nice_floor(big / 5)
+    base = ly + 22 + 2 * radius(big, max_p)
+    cx = PAD + R_MAX + 4
+    for value in sorted({big, small}, reverse=True):
+        r = radius(value, max_p)
+        parts.append(f'<circle cx="{_f(cx)}" cy="{_f(base - r)}" r="{_f(r)}" fill="none" '
+                     f'stroke="{OUTLINE}" stroke-width="0.7"/>')
+        parts.append(f'<path d="M{_f(cx)} {_f(base - 2 * r)}H{_f(cx + R_MAX + 10)}" '
+                     f'stroke="{MUTED}" stroke-width="0.5"/>')
+        parts.append(_text(cx + R_MAX + 13, base - 2 * r + 4, number(value), size=FONT_SMALL))
+    floor = smallest_circle_floor(max_p)
+    mx = cx + R_MAX + 80
+    parts.append(f'<circle cx="{_f(mx)}" cy="{_f(base - R_MIN)}" r="{_f(R_MIN)}" '
+                 f'fill="none" stroke="{OUTLINE}" stroke-width="0.7"/>')
+    parts.append(_text(mx + 8, base + 2 - R_MIN,
+                       f"vòng nhỏ nhất: dưới {number(floor)} thí sinh (kể cả 0)"
+                       if floor > 1 else "vòng nhỏ nhất: 0 thí sinh",
+                       size=FONT_SMALL, fill=MUTED))
+    return base + 6
 
 
 def _svg(parts: list[str], height: float, units: Sequence[UnitPoint], total: int,
