@@ -161,38 +161,51 @@ def check_results(rows: list[tuple[int, dict]], contest, scope_unit: Unit | None
                   now: dt.datetime, overrides: dict[int, str] | None = None) -> ResultsReport:
     """Check every row; nothing is written. `scope_unit`: the clerk's unit (None: city);
     `overrides`: the reasons typed for rows past the attempt limit, by row number."""
-    report = ResultsReport()
     today = to_local(now).date()
     resolver = tabular.UnitResolver()
     checked: list[tuple[RowError, dict]] = []
     for index, (number, row) in enumerate(rows):
         if index % 500 == 0:
             pipeline.tick(index, 2 * len(rows))  # checking: the first half
-        error = RowError(number, row.get("Họ và tên") or row.get("Số điện thoại") or "")
-        values: dict = {}
-        clean = tabular.clean_into
-        clean(values, error, "full_name", registration.clean_full_name, row.get("Họ và tên"))
-        clean(values, error, "phone", registration.clean_phone, row.get("Số điện thoại"))
-        clean(values, error, "day", clean_day, row.get("Ngày thi"), contest, today)
-        clean(values, error, "score", clean_score, row.get("Điểm"), contest.questions_per_attempt)
-        clean(values, error, "prediction", clean_prediction, row.get("Dự đoán"))
-        clean(values, error, "birth_date", _optional, registration.clean_birth_date,
-              row.get("Ngày sinh"), contest, today)
-        clean(values, error, "gender", _optional, tabular.clean_gender_text, row.get("Giới tính"))
-        clean(values, error, "group", tabular.clean_group_text, row.get("Đối tượng"))
-        unit_id, problem = resolver.resolve(row.get("Xã, phường", ""), row.get("Xã, phường cũ", ""),
-                                            row.get("Quận, huyện cũ", ""), default=scope_unit)
-        if problem:
-            error.messages.append(problem)
-        elif scope_unit is not None and unit_id != scope_unit.id:
-            error.messages.append(f"Người dự thi thuộc {resolver.name(unit_id)}: cán bộ "
-                                  f"{scope_unit.name} chỉ nhập kết quả của đơn vị mình.")
-        values["unit_id"] = unit_id
-        checked.append((error, values))
+        checked.append(_check_row(number, row, contest, scope_unit, today, resolver))
     _check_people(checked, contest)
+    report = _sort_rows(checked, contest)
+    _attempt_limit(report, contest, overrides or {})
+    return report
+
+
+def _check_row(number: int, row: dict, contest, scope_unit: Unit | None, today: dt.date,
+               resolver) -> tuple[RowError, dict]:
+    """One row's values, cleaned, and what is wrong with it."""
+    error = RowError(number, row.get("Họ và tên") or row.get("Số điện thoại") or "")
+    values: dict = {}
+    clean = tabular.clean_into
+    clean(values, error, "full_name", registration.clean_full_name, row.get("Họ và tên"))
+    clean(values, error, "phone", registration.clean_phone, row.get("Số điện thoại"))
+    clean(values, error, "day", clean_day, row.get("Ngày thi"), contest, today)
+    clean(values, error, "score", clean_score, row.get("Điểm"), contest.questions_per_attempt)
+    clean(values, error, "prediction", clean_prediction, row.get("Dự đoán"))
+    clean(values, error, "birth_date", _optional, registration.clean_birth_date,
+          row.get("Ngày sinh"), contest, today)
+    clean(values, error, "gender", _optional, tabular.clean_gender_text, row.get("Giới tính"))
+    clean(values, error, "group", tabular.clean_group_text, row.get("Đối tượng"))
+    unit_id, problem = resolver.resolve(row.get("Xã, phường", ""), row.get("Xã, phường cũ", ""),
+                                        row.get("Quận, huyện cũ", ""), default=scope_unit)
+    if problem:
+        error.messages.append(problem)
+    elif scope_unit is not None and unit_id != scope_unit.id:
+        error.messages.append(f"Người dự thi thuộc {resolver.name(unit_id)}: cán bộ "
+                              f"{scope_unit.name} chỉ nhập kết quả của đơn vị mình.")
+    values["unit_id"] = unit_id
+    return error, values
+
+
+def _sort_rows(checked: list[tuple[RowError, dict]], contest) -> ResultsReport:
+    """Rows with errors, duplicates inside the file, rows imported before, and new rows."""
+    report = ResultsReport()
     seen: dict[str, int] = {}
     refs = [row_key(contest.id, v["phone"], v["day"], v["score"], v.get("prediction"))
-            for _, v in checked if not _.messages]
+            for error, v in checked if not error.messages]
     imported = set(db.session.scalars(select(Attempt.external_ref).where(
         Attempt.contest_id == contest.id, Attempt.external_ref.in_(refs)))) if refs else set()
     new_phones = set()
@@ -219,7 +232,6 @@ def check_results(rows: list[tuple[int, dict]], contest, scope_unit: Unit | None
             prediction=values.get("prediction"), birth_date=values.get("birth_date"),
             gender=values.get("gender"), group=values["group"], external_ref=ref))
     report.new_people = len(new_phones)
-    _attempt_limit(report, contest, overrides or {})
     return report
 
 
