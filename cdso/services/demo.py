@@ -109,40 +109,12 @@ def seed_participants(contest: Contest, count: int, seed: int = 2025,
         accounts, registrations, attempts = [], [], []
         for i in range(size):
             n = made + i
-            account_id = start_id + n
-            unit = rng.choices(units, weights)[0]
-            created = contest.opens_at + dt.timedelta(seconds=span * rng.random() ** 0.8)
-            org_list = orgs.get(unit.id, [])
-            accounts.append(dict(
-                id=account_id, login=f"0{phone_base + n}", role=Role.PARTICIPANT.value,
-                full_name=f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
-                birth_date=dt.date(rng.randint(1950, 2008), rng.randint(1, 12), rng.randint(1, 28)),
-                gender=rng.choice(["nam", "nu"]), phone=f"0{phone_base + n}",
-                password_hash="!synthetic", unit_id=unit.id, created_at=created,
-                consent_at=created, consent_version="demo", session_version=1,
-                must_change_password=False, is_active_account=True, is_organiser=False))
-            finished = rng.random() < 0.6
-            finish_at = created + dt.timedelta(minutes=rng.randint(5, 60 * 24))
-            if finish_at > now:
-                finished = False
-            registrations.append(dict(
-                id=account_id, contest_id=contest.id, account_id=account_id, unit_id=unit.id,
-                organisation_id=rng.choice(org_list) if org_list and rng.random() < 0.7 else None,
-                group=rng.choice(groups), created_at=created,
-                first_finished_at=finish_at if finished else None))
-            if finished:
-                score = min(contest.questions_per_attempt,
-                            int(rng.triangular(5, contest.questions_per_attempt + 1, 16)))
-                duration = rng.randint(120, contest.time_limit_minutes * 60)
-                attempts.append(dict(
-                    contest_id=contest.id, registration_id=account_id, account_id=account_id,
-                    number=1, status="finished", started_at=finish_at - dt.timedelta(seconds=duration),
-                    deadline=finish_at - dt.timedelta(seconds=duration)
-                    + dt.timedelta(minutes=contest.time_limit_minutes),
-                    finished_at=finish_at, recorded_at=finish_at, finished_by="participant",
-                    question_count=contest.questions_per_attempt, score=score,
-                    duration_seconds=duration, prediction=rng.randint(50000, 200000),
-                    source="online"))
+            person = _synthetic_person(rng, contest, start_id + n, f"0{phone_base + n}", units,
+                                       weights, orgs, groups, span, now)
+            accounts.append(person[0])
+            registrations.append(person[1])
+            if person[2]:
+                attempts.append(person[2])
         db.session.execute(insert(Account), accounts)
         db.session.execute(insert(Registration), registrations)
         if attempts:
@@ -157,6 +129,45 @@ def seed_participants(contest: Contest, count: int, seed: int = 2025,
     stats.rebuild_buckets(contest.id)
     set_demo_population(contest, rng)
     return made
+
+
+def _synthetic_person(rng: random.Random, contest: Contest, account_id: int, phone: str,
+                      units, weights, orgs, groups, span: float, now: dt.datetime):
+    """One synthetic participant: (account row, registration row, attempt row or None)."""
+    unit = rng.choices(units, weights)[0]
+    created = contest.opens_at + dt.timedelta(seconds=span * rng.random() ** 0.8)
+    org_list = orgs.get(unit.id, [])
+    account = dict(
+        id=account_id, login=phone, role=Role.PARTICIPANT.value,
+        full_name=f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
+        birth_date=dt.date(rng.randint(1950, 2008), rng.randint(1, 12), rng.randint(1, 28)),
+        gender=rng.choice(["nam", "nu"]), phone=phone,
+        password_hash="!synthetic", unit_id=unit.id, created_at=created,
+        consent_at=created, consent_version="demo", session_version=1,
+        must_change_password=False, is_active_account=True, is_organiser=False)
+    finished = rng.random() < 0.6
+    finish_at = created + dt.timedelta(minutes=rng.randint(5, 60 * 24))
+    if finish_at > now:
+        finished = False
+    registration = dict(
+        id=account_id, contest_id=contest.id, account_id=account_id, unit_id=unit.id,
+        organisation_id=rng.choice(org_list) if org_list and rng.random() < 0.7 else None,
+        group=rng.choice(groups), created_at=created,
+        first_finished_at=finish_at if finished else None)
+    if not finished:
+        return account, registration, None
+    score = min(contest.questions_per_attempt,
+                int(rng.triangular(5, contest.questions_per_attempt + 1, 16)))
+    duration = rng.randint(120, contest.time_limit_minutes * 60)
+    started = finish_at - dt.timedelta(seconds=duration)
+    attempt = dict(
+        contest_id=contest.id, registration_id=account_id, account_id=account_id,
+        number=1, status="finished", started_at=started,
+        deadline=started + dt.timedelta(minutes=contest.time_limit_minutes),
+        finished_at=finish_at, recorded_at=finish_at, finished_by="participant",
+        question_count=contest.questions_per_attempt, score=score,
+        duration_seconds=duration, prediction=rng.randint(50000, 200000), source="online")
+    return account, registration, attempt
 
 
 # Adults = base + per km², by kind: about 3 million adults over the city's 114 units, as
