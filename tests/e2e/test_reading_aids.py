@@ -49,7 +49,7 @@ def test_listen_reads_the_question_and_its_choices_in_vietnamese(new_context, si
     expect(listen).to_be_visible()
     assert not [url for url in fetched if "listen.js" in url]  # nothing loaded until a tap
     listen.click()
-    page.wait_for_function("window.speech.said.length === 1")
+    page.wait_for_function("() => window.speech.said.length === 1")
     said = page.evaluate("window.speech.said[0]")
     assert said["lang"] == "vi-VN" and said["voice"] == "vi-VN", said
     question = page.locator("#step legend").inner_text().strip()
