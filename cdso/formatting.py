@@ -11,7 +11,6 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-import icu
 
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal, format_percent
@@ -21,14 +20,19 @@ from cdso.clock import VN_TZ, local_to_utc, to_local, utcnow  # noqa: F401  (the
 LOCALE = "vi_VN"
 # ICU's Vietnamese collation: a ă â b c d đ e ê …, tones a secondary difference (so
 # "Hòa" and "Hoà", "Ân" and "Ấn" stay together). Sort keys are const: safe across threads.
-_COLLATOR = icu.Collator.createInstance(icu.Locale(LOCALE))
 T = TypeVar("T")
+
+
+@functools.cache
+def _collator():
+    import icu  # ICU's data is loaded by the first sort, not by every quiz worker
+    return icu.Collator.createInstance(icu.Locale(LOCALE))
 
 
 def sort_key(text: str | None) -> bytes:
     """The key that puts names in Vietnamese dictionary order; use it for every list of
     names a person reads (not for matching what was typed: see units.catalogue)."""
-    return _COLLATOR.getSortKey(unicodedata.normalize("NFC", text or ""))
+    return _collator().getSortKey(unicodedata.normalize("NFC", text or ""))
 
 
 def by_name(items: Iterable[T], name: Callable[[T], str | None] = str) -> list[T]:

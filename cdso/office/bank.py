@@ -13,11 +13,13 @@ from cdso.models.bank import DIFFICULTY_LABELS
 from cdso.office import import_jobs
 from cdso.office.routes import bp
 from cdso.services.bank import editing as bank
-from cdso.services.bank import files as bank_files
 from cdso.services.bank import rows as bank_import
 from cdso.services.imports import pipeline
 from cdso.web import pages
 from cdso.services.exports.download import download
+from cdso.lazy import lazy_import
+
+bank_files = lazy_import("cdso.services.bank.files")  # openpyxl
 
 
 

@@ -13,8 +13,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from fontTools.ttLib import TTFont
-
 from cdso.clock import parse_local_date
 from cdso.config import ROOT
 from cdso.formatting import date_long, to_local
@@ -92,6 +90,7 @@ LABELS = {f.name: f.label for f in FIELDS}
 
 @functools.cache
 def _font(face: str) -> tuple[dict, dict, int]:
+    from fontTools.ttLib import TTFont  # loaded with the first document, not by quiz workers
     font = TTFont(STATIC_DIR / "fonts" / f"LiberationSerif-{face}.ttf", lazy=True)
     return font.getBestCmap(), font["hmtx"].metrics, font["head"].unitsPerEm
 

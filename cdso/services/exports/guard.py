@@ -17,7 +17,10 @@ import csv
 import re
 from collections.abc import Iterable
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # openpyxl is loaded when a workbook is written (cdso/lazy.py)
+    from openpyxl.cell.cell import Cell
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
@@ -30,6 +33,7 @@ def is_risky(text: str) -> bool:
 
 def cell(sheet, value, **style) -> Cell:
     """A cell for `sheet` (normal or write-only): strings are string cells."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     item = Cell(sheet, row=1, column=1, value=value)
@@ -41,6 +45,7 @@ def cell(sheet, value, **style) -> Cell:
 
 
 def row(sheet, values: Iterable) -> list:
+    from openpyxl.cell.cell import Cell
     return [value if isinstance(value, Cell) else cell(sheet, value) for value in values]
 
 

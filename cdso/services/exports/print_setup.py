@@ -17,16 +17,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from openpyxl.styles import Alignment
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.page import PageMargins
 
 # A4 between 1.5 cm margins: about 100 characters portrait, 150 landscape.
 PORTRAIT_CHARS = 100
 MIN_WIDTH, MAX_WIDTH = 6.0, 50.0
 LINE_HEIGHT = 15.0  # points, one line of 11 pt text
-TITLE_ALIGNMENT = Alignment(wrap_text=True, vertical="top", horizontal="left")
-HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
+ALIGNMENTS = {"TITLE_ALIGNMENT": {"wrap_text": True, "vertical": "top", "horizontal": "left"},
+              "HEADER_ALIGNMENT": {"wrap_text": True, "vertical": "center"}}
+
+
+def __getattr__(name: str):
+    """TITLE_ALIGNMENT, HEADER_ALIGNMENT: built on first use, so that importing this module
+    does not load openpyxl into every worker (cdso/lazy.py)."""
+    if name in ALIGNMENTS:
+        from openpyxl.styles import Alignment
+        value = Alignment(**ALIGNMENTS[name])
+        globals()[name] = value
+        return value
+    raise AttributeError(name)
 FOOTER = "Trang &P/&N"
 
 
@@ -64,6 +72,8 @@ def setup_page(sheet, widths: Sequence[float], *, header_rows: tuple[int, int] |
                titles: Mapping[int, str] | None = None, headers: Sequence[str] = ()) -> None:
     """Column widths, orientation, fit to one page wide, repeated header rows, merged
     title rows (`titles`: row number -> its text, to size the row), page numbers."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.page import PageMargins
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = round(width, 1)
     total, last = sum(widths), get_column_letter(max(1, len(widths)))
@@ -132,12 +142,12 @@ def fit_sheet(sheet, *, header_rows: tuple[int, int] | None, title_rows: Sequenc
     titles = {}
     for row in title_rows:
         cell = sheet.cell(row=row, column=1)
-        cell.alignment = TITLE_ALIGNMENT
+        cell.alignment = __getattr__("TITLE_ALIGNMENT")
         titles[row] = str(cell.value or "")
     headers = []
     if header_row:
         for cell in sheet[header_row]:
-            cell.alignment = HEADER_ALIGNMENT
+            cell.alignment = __getattr__("HEADER_ALIGNMENT")
             headers.append(str(cell.value or ""))
     setup_page(sheet, widths, header_rows=header_rows, titles=titles, headers=headers)
     grow_rows(sheet, widths, (header_row or max(title_rows, default=0)) + 1)
