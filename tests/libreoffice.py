@@ -17,7 +17,8 @@ def to_pdfs(files: dict[str, bytes]) -> dict[str, bytes]:
     """The PDFs LibreOffice prints from files' bytes, by name ("units.xlsx" -> PDF bytes):
     one LibreOffice start for them all."""
     if not Path(SOFFICE).exists():
-        pytest.skip("LibreOffice (soffice) not installed")
+        pytest.fail("LibreOffice (soffice) is needed to print our files: "
+                    "scripts/system-deps.sh installs libreoffice-writer-nogui and -calc-nogui")
     with tempfile.TemporaryDirectory(prefix="cdso-lo-") as work:
         folder = Path(work)
         for name, data in files.items():

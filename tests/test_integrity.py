@@ -301,6 +301,19 @@ def test_an_individual_ranking_leaves_out_invalid_attempts_only_while_the_settin
     assert not {p.id for p in people} & ranked_accounts()
 
 
+REDIS_URL = "redis://127.0.0.1:6379/13"
+
+
+def empty_redis() -> str:
+    """The test's own Redis database, emptied; Redis is part of the deployment."""
+    import redis
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).flushdb()
+    except redis.exceptions.ConnectionError as error:
+        pytest.fail(f"Redis is needed for the shared signals ({REDIS_URL}): {error}")
+    return REDIS_URL
+
+
 def use_redis_cache(app, url: str) -> None:
     from cdso.extensions import cache
     app.config.update(REDIS_URL=url, CACHE_TYPE="RedisCache", CACHE_REDIS_URL=url, CACHE_OPTIONS={})
@@ -309,12 +322,7 @@ def use_redis_cache(app, url: str) -> None:
 
 def test_signals_of_a_minute_are_shared_through_redis_and_reviews_show_at_once(
         app, contest, clock):
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/13"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
+    url = empty_redis()
     use_redis_cache(app, url)
     _fast_unit(contest, clock)
     as_of = T0 + dt.timedelta(days=2)
@@ -351,12 +359,7 @@ def test_self_registration_keeps_its_address_and_a_signed_device_cookie(app):
 
 def test_the_sweep_computes_the_current_steps_signals_ahead_into_redis(
         app, contest, clock, runner):
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/13"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
+    url = empty_redis()
     assert overview.signal_moment(T0 + dt.timedelta(minutes=17, seconds=30)) == \
         T0 + dt.timedelta(minutes=10)
     people = _fast_unit(contest, clock)  # the clock now at T0 + 2 days

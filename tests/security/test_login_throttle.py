@@ -36,7 +36,7 @@ def _stores():
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).flushdb()
     except redis.RedisError as error:
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {error}")
+        pytest.fail(f"Redis is needed for the shared login counters ({REDIS_URL}): {error}")
     yield "redis", REDIS_URL
 
 
