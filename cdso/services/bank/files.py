@@ -144,7 +144,7 @@ def to_xlsx(rows: list[list[str]], topic_names: list[str] | None = None) -> byte
         guard.append(sheet, row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-        cell.alignment = print_setup.HEADER_ALIGNMENT
+        cell.alignment = print_setup.alignment("header")
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in sheet.iter_rows(min_row=2):
         for cell in row:

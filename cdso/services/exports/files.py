@@ -75,12 +75,12 @@ def _sheet(title: str, as_of: dt.datetime, columns: list[Column], sheet_name: st
         return guard.cell(sheet, value, **style)
 
     sheet.append([styled(title, font=Font(bold=True, size=13),
-                         alignment=print_setup.TITLE_ALIGNMENT)])
+                         alignment=print_setup.alignment("title"))])
     sheet.append([styled(as_of_line(as_of), font=Font(italic=True),
-                         alignment=print_setup.TITLE_ALIGNMENT)])
+                         alignment=print_setup.alignment("title"))])
     sheet.append([])
     sheet.append([styled(c.header, font=Font(bold=True), fill=HEADER_FILL,
-                         alignment=print_setup.HEADER_ALIGNMENT) for c in columns])
+                         alignment=print_setup.alignment("header")) for c in columns])
     return workbook, sheet, styled
 
 

@@ -15,6 +15,7 @@ Widths are in characters of the default font (Calibri 11), as spreadsheets count
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 
 
@@ -22,19 +23,16 @@ from collections.abc import Mapping, Sequence
 PORTRAIT_CHARS = 100
 MIN_WIDTH, MAX_WIDTH = 6.0, 50.0
 LINE_HEIGHT = 15.0  # points, one line of 11 pt text
-ALIGNMENTS = {"TITLE_ALIGNMENT": {"wrap_text": True, "vertical": "top", "horizontal": "left"},
-              "HEADER_ALIGNMENT": {"wrap_text": True, "vertical": "center"}}
+ALIGNMENTS = {"title": {"wrap_text": True, "vertical": "top", "horizontal": "left"},
+              "header": {"wrap_text": True, "vertical": "center"}}
 
 
-def __getattr__(name: str):
-    """TITLE_ALIGNMENT, HEADER_ALIGNMENT: built on first use, so that importing this module
-    does not load openpyxl into every worker (cdso/lazy.py)."""
-    if name in ALIGNMENTS:
-        from openpyxl.styles import Alignment
-        value = Alignment(**ALIGNMENTS[name])
-        globals()[name] = value
-        return value
-    raise AttributeError(name)
+@functools.cache
+def alignment(kind: str):
+    """The alignment of title ("title") or header ("header") cells; openpyxl is loaded
+    here, at the first workbook, not when a worker starts (cdso/lazy.py)."""
+    from openpyxl.styles import Alignment
+    return Alignment(**ALIGNMENTS[kind])
 FOOTER = "Trang &P/&N"
 
 
@@ -142,12 +140,12 @@ def fit_sheet(sheet, *, header_rows: tuple[int, int] | None, title_rows: Sequenc
     titles = {}
     for row in title_rows:
         cell = sheet.cell(row=row, column=1)
-        cell.alignment = __getattr__("TITLE_ALIGNMENT")
+        cell.alignment = alignment("title")
         titles[row] = str(cell.value or "")
     headers = []
     if header_row:
         for cell in sheet[header_row]:
-            cell.alignment = __getattr__("HEADER_ALIGNMENT")
+            cell.alignment = alignment("header")
             headers.append(str(cell.value or ""))
     setup_page(sheet, widths, header_rows=header_rows, titles=titles, headers=headers)
     grow_rows(sheet, widths, (header_row or max(title_rows, default=0)) + 1)

@@ -246,7 +246,7 @@ def template_xlsx(columns: list[Column], title: str, examples: list[list[str]]) 
     for example in examples:
         formula_guard.append(guide, example)
     for row in guide.iter_rows(min_row=5, max_row=4 + len(columns), min_col=2, max_col=2):
-        row[0].alignment = print_setup.TITLE_ALIGNMENT  # the hints wrap
+        row[0].alignment = print_setup.alignment("title")  # the hints wrap
     print_setup.fit_sheet(guide, header_rows=None, title_rows=(1, 2), minimum=(28, 90))
     for index in range(3, guide.max_column + 1):
         guide.column_dimensions[get_column_letter(index)].width = 16
