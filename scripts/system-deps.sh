@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System packages the app and its tests need (Debian): WeasyPrint's Pango, fonts,
 # poppler-utils (PDF to PNG/text in tests), Chromium and npm (browser tests), ICU headers
-# (PyICU), headless LibreOffice Writer and Calc (tests print our DOCX and XLSX with them).
+# (PyICU), headless LibreOffice Writer and Calc (tests print our DOCX and XLSX with them),
+# nginx with the brotli_static module (tests run deploy/nginx.conf).
 # Installs what is missing when run as root with apt-get; otherwise says what to install.
 set -euo pipefail
 need=()
@@ -16,6 +17,8 @@ have_lib libicu || need+=(libicu-dev)               # PyICU builds against ICU (
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v g++ >/dev/null || need+=(g++)
 [ -x /usr/lib/libreoffice/program/soffice ] || need+=(libreoffice-writer-nogui libreoffice-calc-nogui)  # tests: DOCX and XLSX as LibreOffice prints them
+[ -x /usr/sbin/nginx ] || need+=(nginx-light)  # tests and bench/step_wire.py run deploy/nginx.conf
+[ -e /usr/share/nginx/modules-available/mod-http-brotli-static.conf ] || [ -e /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || need+=(libnginx-mod-http-brotli-static)  # brotli_static in deploy/nginx.conf
 # PDF fonts ship in static/fonts (Liberation Serif 2, with Vietnamese); no system font needed.
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
