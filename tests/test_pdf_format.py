@@ -26,43 +26,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from cdso.services.documents.pdf import qr_svg, render_pdf  # noqa: E402
+from cdso.services.units.catalogue import official_units  # noqa: E402
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 MM = 72 / 25.4
 A4 = (595.28, 841.89)
 TOL = 0.75  # pt
 
-# The 114 commune-level units of Hải Phòng since 1/7/2025.
-UNITS = [
-    "Phường An Biên", "Phường An Dương", "Phường An Hải", "Phường An Phong",
-    "Phường Bạch Đằng", "Phường Bắc An Phụ", "Phường Chu Văn An", "Phường Chí Linh",
-    "Phường Dương Kinh", "Phường Gia Viên", "Phường Hòa Bình", "Phường Hưng Đạo",
-    "Phường Hải An", "Phường Hải Dương", "Phường Hồng An", "Phường Hồng Bàng",
-    "Phường Kinh Môn", "Phường Kiến An", "Phường Lê Chân", "Phường Lê Thanh Nghị",
-    "Phường Lê Ích Mộc", "Phường Lê Đại Hành", "Phường Lưu Kiếm", "Phường Nam Triệu",
-    "Phường Nam Đồ Sơn", "Phường Nam Đồng", "Phường Nguyễn Trãi",
-    "Phường Nguyễn Đại Năng", "Phường Ngô Quyền", "Phường Nhị Chiểu",
-    "Phường Phù Liễn", "Phường Phạm Sư Mạnh", "Phường Thiên Hương",
-    "Phường Thành Đông", "Phường Thạch Khôi", "Phường Thủy Nguyên",
-    "Phường Trần Hưng Đạo", "Phường Trần Liễu", "Phường Trần Nhân Tông",
-    "Phường Tân Hưng", "Phường Tứ Minh", "Phường Việt Hòa", "Phường Ái Quốc",
-    "Phường Đông Hải", "Phường Đồ Sơn", "Xã An Hưng", "Xã An Khánh", "Xã An Lão",
-    "Xã An Phú", "Xã An Quang", "Xã An Thành", "Xã An Trường", "Xã Bình Giang",
-    "Xã Bắc Thanh Miện", "Xã Chí Minh", "Xã Chấn Hưng", "Xã Cẩm Giang",
-    "Xã Cẩm Giàng", "Xã Gia Lộc", "Xã Gia Phúc", "Xã Hà Bắc", "Xã Hà Nam",
-    "Xã Hà Tây", "Xã Hà Đông", "Xã Hùng Thắng", "Xã Hải Hưng", "Xã Hồng Châu",
-    "Xã Hợp Tiến", "Xã Khúc Thừa Dụ", "Xã Kim Thành", "Xã Kiến Hưng", "Xã Kiến Hải",
-    "Xã Kiến Minh", "Xã Kiến Thụy", "Xã Kẻ Sặt", "Xã Lai Khê", "Xã Lạc Phượng",
-    "Xã Mao Điền", "Xã Nam An Phụ", "Xã Nam Sách", "Xã Nam Thanh Miện",
-    "Xã Nghi Dương", "Xã Nguyên Giáp", "Xã Nguyễn Bỉnh Khiêm",
-    "Xã Nguyễn Lương Bằng", "Xã Ninh Giang", "Xã Phú Thái", "Xã Quyết Thắng",
-    "Xã Thanh Hà", "Xã Thanh Miện", "Xã Thái Tân", "Xã Thượng Hồng", "Xã Tiên Lãng",
-    "Xã Tiên Minh", "Xã Trường Tân", "Xã Trần Phú", "Xã Tuệ Tĩnh", "Xã Tân An",
-    "Xã Tân Kỳ", "Xã Tân Minh", "Xã Tứ Kỳ", "Xã Việt Khê", "Xã Vĩnh Am",
-    "Xã Vĩnh Bảo", "Xã Vĩnh Hòa", "Xã Vĩnh Hải", "Xã Vĩnh Lại", "Xã Vĩnh Thuận",
-    "Xã Vĩnh Thịnh", "Xã Yết Kiêu", "Xã Đường An", "Xã Đại Sơn",
-    "Đặc khu Bạch Long Vĩ", "Đặc khu Cát Hải",
-]
+# The 114 commune-level units of Hải Phòng since 1/7/2025, from the one catalogue.
+UNITS = sorted(unit["name"] for unit in official_units())
 COLUMNS = ["STT", "Xã, phường, đặc khu", "Đăng ký", "Hoàn thành", "Tỷ lệ bao phủ", "Xếp hạng"]
 CONTEST = "“Công dân số Hải Phòng - sử dụng thông minh, sống an toàn”"
 
