@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.services.exports import print_setup
