@@ -223,6 +223,52 @@ def officials(session, contest_id: int) -> None:
                          "AND id % 40 = 0"), {"t": team_id, "u": unit_id})
 
 
+def configure_session(session, seed: int) -> None:
+    """A bulk load: no waiting for the disk at each commit, room to sort, a fixed seed."""
+    session.execute(text("SET synchronous_commit = off"))
+    session.execute(text("SET work_mem = '256MB'"))
+    session.execute(text("SET maintenance_work_mem = '1GB'"))
+    session.execute(text(f"SELECT setseed({(seed % 1000) / 1000})"))
+
+
+def insert_answers(session, skip: bool) -> None:
+    """The 20 answer rows of every attempt, half a million attempts per commit."""
+    low, high = session.execute(text("SELECT min(id), max(id) FROM attempt")).one()
+    questions = session.execute(text("SELECT count(*) FROM bench_q")).scalar()
+    done = step(f"answers (20 × {high - low + 1:,} attempts)")
+    chunk = 500_000
+    for start in range(low, high + 1 if not skip else low, chunk):
+        session.execute(text(ANSWERS), {"low": start, "high": start + chunk - 1,
+                                        "questions": questions})
+        session.commit()
+        print(f"    attempts up to {min(start + chunk - 1, high):,}", flush=True)
+    done()
+
+
+def restore_tables(session, keys) -> None:
+    """The keys and indexes dropped for the load, the triggers, the id sequences; the
+    helper tables dropped."""
+    done = step(f"{len(keys)} unique keys and indexes")
+    build_secondary_keys(session, keys)
+    done()
+    for table in GENERATED:
+        session.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER ALL"))
+        session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                             f"(SELECT max(id) FROM {table}))"))
+    for table in ("bench_person", "bench_slot", "bench_org", "bench_q"):
+        session.execute(text(f"DROP TABLE {table}"))
+
+
+def vacuum_analyze(database_url: str) -> None:
+    done = step("vacuum analyze")
+    parsed = make_url(database_url)
+    with psycopg.connect(host=parsed.host, port=parsed.port or 5432, user=parsed.username,
+                         password=parsed.password, dbname=parsed.database,
+                         autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    done()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--participants", type=int, default=3_000_000)
@@ -248,10 +294,7 @@ def main() -> None:
         opens, now = contest.opens_at, utcnow()
         span = (min(now, contest.closes_at) - opens).total_seconds()
         session = db.session
-        session.execute(text("SET synchronous_commit = off"))
-        session.execute(text("SET work_mem = '256MB'"))
-        session.execute(text("SET maintenance_work_mem = '1GB'"))
-        session.execute(text(f"SELECT setseed({(args.seed % 1000) / 1000})"))
+        configure_session(session, args.seed)
         slots = helper_tables(session, args.seed)
         offset = session.execute(text("SELECT coalesce(max(id), 0) FROM account")).scalar()
         for table in GENERATED:  # consistent by construction: skip per-row FK triggers
@@ -266,25 +309,8 @@ def main() -> None:
             done = step(label)
             session.execute(text(sql), params)
             done()
-        low, high = session.execute(text("SELECT min(id), max(id) FROM attempt")).one()
-        questions = session.execute(text("SELECT count(*) FROM bench_q")).scalar()
-        done = step(f"answers (20 × {high - low + 1:,} attempts)")
-        chunk = 500_000
-        for start in range(low, high + 1 if not args.no_answers else low, chunk):
-            session.execute(text(ANSWERS), {"low": start, "high": start + chunk - 1,
-                                            "questions": questions})
-            session.commit()
-            print(f"    attempts up to {min(start + chunk - 1, high):,}", flush=True)
-        done()
-        done = step(f"{len(keys)} unique keys and indexes")
-        build_secondary_keys(session, keys)
-        done()
-        for table in GENERATED:
-            session.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER ALL"))
-            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                 f"(SELECT max(id) FROM {table}))"))
-        for table in ("bench_person", "bench_slot", "bench_org", "bench_q"):
-            session.execute(text(f"DROP TABLE {table}"))
+        insert_answers(session, skip=args.no_answers)
+        restore_tables(session, keys)
         officials(session, contest_id)
         done = step("figure buckets")
         stats.rebuild_buckets(contest_id)
@@ -294,13 +320,7 @@ def main() -> None:
                   for t in ("registration", "attempt", "attempt_question", "figure_bucket")}
         db.session.remove()
         db.engine.dispose()
-    done = step("vacuum analyze")
-    parsed = make_url(args.database_url)
-    with psycopg.connect(host=parsed.host, port=parsed.port or 5432, user=parsed.username,
-                         password=parsed.password, dbname=parsed.database,
-                         autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
-    done()
+    vacuum_analyze(args.database_url)
     print(", ".join(f"{t}: {c:,}" for t, c in counts.items()))
     print(f"Total {time.perf_counter() - started:.0f} s. Officials: bench.admin, bench.clerk, "
           f"bench.reporter, bench.team / {BENCH_PASSWORD}")

@@ -112,17 +112,13 @@ def main() -> None:
 
 
 def report(args, cold_ms, render_ms, render_cpu_ms, download_ms, cached_ms, sizes) -> None:
-    def line(label, values):
-        return (f"| {label} | {len(values)} | {statistics.median(values):.1f} | "
-                f"{percentile(values, 0.95):.1f} | {max(values):.1f} |")
-
-    rows = ["| measure | n | median ms | p95 ms | max ms |", "|---|---|---|---|---|",
-            f"| cold (first certificate of the process) | 1 | {cold_ms:.1f} | | |",
-            line("warm render (row + fields + QR + WeasyPrint)", render_ms),
-            line("the same, CPU time of the process only", render_cpu_ms),
-            line("download GET /chung-nhan/<id>.pdf, created on demand", download_ms)]
+    timings = [("warm render (row + fields + QR + WeasyPrint)", render_ms),
+               ("the same, CPU time of the process only", render_cpu_ms),
+               ("download GET /chung-nhan/<id>.pdf, created on demand", download_ms)]
     if cached_ms:
-        rows.append(line("the same PDF again from Redis", cached_ms))
+        timings.append(("the same PDF again from Redis", cached_ms))
+    rows = readme.timing_table("ms", ("cold (first certificate of the process)", cold_ms),
+                               timings, p95=percentile)
     warm = statistics.median(render_ms)
     verdict = (f"PDF size: {min(sizes) / 1024:.1f}–{max(sizes) / 1024:.1f} KB (budget "
                f"{BUDGET_KB} KB); warm median {warm:.1f} ms (budget {BUDGET_MS} ms): "

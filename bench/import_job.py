@@ -70,29 +70,16 @@ def build(app):
     return factories.make_official(Role.CLERK, unit_name="Phường Gia Viên")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--database-url", default="")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/5")
-    parser.add_argument("--json", default="")
-    args = parser.parse_args()
-    scratch = tempfile.mkdtemp(prefix="cdso-import-bench-")
-    url = args.database_url or f"sqlite:///{scratch}/bench.sqlite3"
-    queue_name = f"bench-{uuid.uuid4().hex[:8]}"
-    os.environ.update(DATABASE_URL=url, SECRET_KEY="bench", JOBS_REDIS_URL=args.redis,
-                      JOBS_QUEUE=queue_name)
-
-    from cdso import create_app
+def preview_and_queue(app, rows: int) -> tuple[float, int, int]:
+    """A clerk's list of `rows` people checked as the preview checks it (seconds, peak
+    RSS in MB), then staged, confirmed and queued; the job's id."""
     from cdso.extensions import db
     from cdso.jobs.queue import enqueue_import
-    from cdso.models import Account, ImportJob, Role
     from cdso.services.imports import enrolment, pipeline
 
-    app = create_app()
     with app.app_context():
         clerk = build(app)
-        data = member_list(args.rows)
+        data = member_list(rows)
         started = time.perf_counter()
         scope, contest = enrolment.scope_of(clerk), enrolment.open_contest()
         report = enrolment.check_upload("ds.csv", data, contest, scope)
@@ -108,6 +95,28 @@ def main() -> None:
         job_id = job.id
         db.session.remove()
         db.engine.dispose()
+    return preview_s, preview_rss, job_id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/5")
+    parser.add_argument("--json", default="")
+    args = parser.parse_args()
+    scratch = tempfile.mkdtemp(prefix="cdso-import-bench-")
+    url = args.database_url or f"sqlite:///{scratch}/bench.sqlite3"
+    queue_name = f"bench-{uuid.uuid4().hex[:8]}"
+    os.environ.update(DATABASE_URL=url, SECRET_KEY="bench", JOBS_REDIS_URL=args.redis,
+                      JOBS_QUEUE=queue_name)
+
+    from cdso import create_app
+    from cdso.extensions import db
+    from cdso.models import Account, ImportJob, Role
+
+    app = create_app()
+    preview_s, preview_rss, job_id = preview_and_queue(app, args.rows)
     flask = str(Path(sys.executable).with_name("flask"))
     started = time.perf_counter()
     # A small launcher runs the worker: a child forked from this (large) process would

@@ -118,17 +118,22 @@ def main() -> None:
     print(f"ratio (CPU, app process): {hello_cpu / answer_cpu:.1%} of hello world, "
           f"{reference_cpu / answer_cpu:.1%} of the reference")
 
+    print_profile(answer, args.requests, args.top)
+
+
+def print_profile(answer, requests: int, top: int) -> None:
+    """`requests` answers under cProfile: the top functions by cumulative and own time."""
     profiler = cProfile.Profile(time.process_time)  # CPU time: what the workers are short of
     profiler.enable()
-    for i in range(args.requests):
+    for i in range(requests):
         answer(i)
     profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
-    stats.print_stats(args.top)
+    stats.print_stats(top)
     print(out.getvalue())
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
     print(out.getvalue())
 
 

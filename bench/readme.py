@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import statistics
+from collections.abc import Callable
 from pathlib import Path
 
 README = Path(__file__).resolve().parent / "README.md"
@@ -28,3 +30,19 @@ def append_to_section(heading: str, entry: str, intro: str = "", readme: Path = 
     end = len(text) if following == -1 else following
     text = text[:end].rstrip("\n") + "\n" + entry.rstrip("\n") + "\n" + text[end:]
     readme.write_text(text if text.endswith("\n") else text + "\n")
+
+
+def timing_table(unit: str, cold: tuple[str, float], rows: list[tuple[str, list[float]]],
+                 digits: int = 1, p95: Callable[[list[float], float], float] | None = None
+                 ) -> list[str]:
+    """A Markdown table of timings in `unit`: a cold first run (label, value), then per
+    row its label, n, median, the 95th percentile (when `p95` computes it) and max."""
+    heads = ["measure", "n", f"median {unit}", *([f"p95 {unit}"] if p95 else []), f"max {unit}"]
+
+    def line(label: str, values: list[float]) -> str:
+        figures = [statistics.median(values), *([p95(values, 0.95)] if p95 else []), max(values)]
+        return f"| {label} | {len(values)} | " + " | ".join(f"{f:.{digits}f}" for f in figures) + " |"
+
+    return ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads),
+            f"| {cold[0]} | 1 | {cold[1]:.{digits}f} |" + " |" * (len(heads) - 3),
+            *(line(label, values) for label, values in rows)]

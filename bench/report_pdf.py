@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
 import sys
 import tempfile
 import time
@@ -124,18 +123,13 @@ def main() -> None:
 
 def report(args, seed_s, cold_s, issue_s, issued_s, draft_s, docx_s, size, pages,
            issue_cpu, issued_cpu) -> None:
-    def line(label, values):
-        return (f"| {label} | {len(values)} | {statistics.median(values):.2f} | "
-                f"{max(values):.2f} |")
-
-    rows = ["| measure | n | median s | max s |", "|---|---|---|---|",
-            f"| cold (first report of the process) | 1 | {cold_s:.2f} | |",
-            line("issue: figures + texts + PDF + hash + row", issue_s),
-            line("the same, CPU time of the process only", issue_cpu),
-            line("download an issued report (from its snapshot)", issued_s),
-            line("the same, CPU time of the process only", issued_cpu),
-            line("download a draft (live figures)", draft_s),
-            line("DOCX of the issued report", docx_s)]
+    rows = readme.timing_table("s", ("cold (first report of the process)", cold_s), [
+        ("issue: figures + texts + PDF + hash + row", issue_s),
+        ("the same, CPU time of the process only", issue_cpu),
+        ("download an issued report (from its snapshot)", issued_s),
+        ("the same, CPU time of the process only", issued_cpu),
+        ("download a draft (live figures)", draft_s),
+        ("DOCX of the issued report", docx_s)], digits=2)
     worst = max(max(issue_s), max(issued_s), max(draft_s))
     verdict = (f"PDF: {size / 1024:.0f} KB, {pages} pages. Slowest warm report "
                f"{worst:.2f} s (budget {BUDGET_S:.0f} s): "

@@ -4,6 +4,7 @@ migrations (so a broken migration fails the suite) and loading the 114 units and
 shipped question bank; each test then gets its own copy of that database."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -86,6 +87,19 @@ def pg_template():
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextlib.contextmanager
+def pg_copy(template: str, prefix: str):
+    """A new PostgreSQL database copied from `template` (its URL), dropped afterwards."""
+    name = f"{prefix}{uuid.uuid4().hex[:12]}"
+    with _pg_admin(PG_URL) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        with _pg_admin(PG_URL) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request, tmp_path):
     """A fresh, migrated database with units and the question bank, for one test."""
@@ -94,13 +108,8 @@ def database_url(request, tmp_path):
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    template = request.getfixturevalue("pg_template")
-    name = f"cdso_t_{uuid.uuid4().hex[:12]}"
-    with _pg_admin(PG_URL) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    yield _pg_url(name)
-    with _pg_admin(PG_URL) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with pg_copy(request.getfixturevalue("pg_template"), "cdso_t_") as url:
+        yield url
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import g
 from markupsafe import escape
 from sqlalchemy import func, select
 
@@ -14,15 +13,7 @@ from cdso.formatting import utcnow
 from cdso.models import AttemptQuestion, AuditLog, Question, Role, Topic
 from cdso.services.bank import editing as bank
 from tests import factories
-
-
-def login_as(client, role=Role.ADMIN):
-    account = factories.make_official(role, unit_name=None if role == Role.ADMIN else "Phường Gia Viên")
-    with client.session_transaction() as session:
-        session["_user_id"] = account.get_id()
-        session["_fresh"] = True
-    g.pop("_login_user", None)  # the test's app context outlives requests: forget the last user
-    return account
+from tests.factories import login_as
 
 
 def csrf(client, path="/quan-tri/cau-hoi/moi") -> str:

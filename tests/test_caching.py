@@ -15,9 +15,11 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 
 
 def node(redis_url: str, prefix: str):
+    # Generous timeouts: a saturated machine may answer slowly, and a timeout would read
+    # as an unreachable cache (the unreachable one below is refused at once).
     return create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://", "CACHE_TYPE": "RedisCache",
                        "CACHE_REDIS_URL": redis_url, "CACHE_KEY_PREFIX": prefix,
-                       "CACHE_OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25}})
+                       "CACHE_OPTIONS": {"socket_timeout": 30, "socket_connect_timeout": 30}})
 
 
 def test_a_value_stored_by_one_node_is_read_by_another():

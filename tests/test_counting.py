@@ -85,9 +85,9 @@ def paper_file(*rows) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def test_a_paper_row_after_three_online_attempts_is_refused_unless_an_official_allows_it(
-        app, weeks):
-    contest = weeks
+def three_online_then_paper(contest):
+    """Hải has 3 online attempts and Mai 1; a paper file with one row for Hải and three
+    for Mai (Bạch Long Vĩ). Returns Hải and the file."""
     day = OPENS + dt.timedelta(days=3)
     hai = person(contest, "Phạm Văn Hải", OPENS, phone="0912000001",
                  unit_name="Đặc khu Bạch Long Vĩ")
@@ -96,13 +96,16 @@ def test_a_paper_row_after_three_online_attempts_is_refused_unless_an_official_a
     for n, score in enumerate([12, 13, 14]):
         finished(contest, hai, score, day + dt.timedelta(hours=n))
     finished(contest, mai, 15, day)
-    data = paper_file(["Phạm Văn Hải", "0912000001", "Đặc khu Bạch Long Vĩ", "15/10/2025", "20", ""],
-                      ["Lê Thị Mai", "0912000002", "Đặc khu Bạch Long Vĩ", "15/10/2025", "16", ""],
-                      ["Lê Thị Mai", "0912000002", "Đặc khu Bạch Long Vĩ", "16/10/2025", "17", ""],
-                      ["Lê Thị Mai", "0912000002", "Đặc khu Bạch Long Vĩ", "17/10/2025", "18", ""])
-    now = OPENS + dt.timedelta(days=8)
+    return hai, paper_file(
+        ["Phạm Văn Hải", "0912000001", "Đặc khu Bạch Long Vĩ", "15/10/2025", "20", ""],
+        ["Lê Thị Mai", "0912000002", "Đặc khu Bạch Long Vĩ", "15/10/2025", "16", ""],
+        ["Lê Thị Mai", "0912000002", "Đặc khu Bạch Long Vĩ", "16/10/2025", "17", ""],
+        ["Lê Thị Mai", "0912000002", "Đặc khu Bạch Long Vĩ", "17/10/2025", "18", ""])
 
-    # The service: the 4th attempt of each person is marked with the reason; nothing imports.
+
+def check_the_service_marks_the_fourth(contest, data: bytes, now: dt.datetime) -> None:
+    """The service: the 4th attempt of each person is marked with the reason; nothing
+    imports."""
     with at(now):
         rows = tabular.read_table("kq.csv", data, results_import.COLUMNS)
         report = results_import.check_results(rows, contest, None, now)
@@ -116,6 +119,14 @@ def test_a_paper_row_after_three_online_attempts_is_refused_unless_an_official_a
         results_import.import_results(report, contest, factories.make_official(Role.ADMIN),
                                       source="x", filename="kq.csv", digest="0", now=now)
     db.session.rollback()
+
+
+def test_a_paper_row_after_three_online_attempts_is_refused_unless_an_official_allows_it(
+        app, weeks):
+    contest = weeks
+    hai, data = three_online_then_paper(contest)
+    now = OPENS + dt.timedelta(days=8)
+    check_the_service_marks_the_fourth(contest, data, now)
 
     # The office: preview marks the rows; confirming without reasons writes nothing.
     clerk = factories.make_official(Role.CLERK, unit_name="Đặc khu Bạch Long Vĩ")

@@ -174,60 +174,72 @@ def run_for(world, round_, now):
 
 
 def check_surfaces(world: World, now: dt.datetime) -> None:
-    contest, people = world.contest, world.people
-    staff_ids = {a.id for a in world.staff}
-    rankings = [None, world.week1, world.week2]
     client = support.browser(world.app)
     admin_client = support.browser(world.app)
-    clerk = factories.make_official(Role.CLERK, unit_name=UNIT)
-    for round_ in rankings:
-        best, truth, provisional = world.expected(round_, now)
-        label = round_.name if round_ else "Toàn cuộc thi"
-        # Ranking rows: the oracle's attempt for everyone the prize rules let in.
-        run = run_for(world, round_, now)
-        assert run.truth_value == truth, label
-        entries = {e.account_id: e.attempt_id for e in run.entries}
-        assert not staff_ids & set(entries)
-        assert entries == {a: best[a].id for a in entries}, label
-        if round_ is not world.week2:
-            assert set(entries) == set(best), label
-        # /ket-qua: the same attempt and figure, provisional exactly when unpublished.
-        for account in people:
-            with at(now):
-                factories.sign_in(client, account)
-                lines = standing_lines(client.get("/ket-qua").get_data(as_text=True))
-            if account.id not in best:
-                assert label not in lines
-                continue
-            line = lines[label]
-            assert f"lượt số {best[account.id].number} " in line, (label, line)
-            assert re.search(r"con số ([\d.]+) ", line).group(1).replace(".", "") == str(truth)
-            assert ("tạm tính" in line) == provisional, line
-        # The winners XLSX (the office's download) lists the oracle's attempts.
+    for round_ in [None, world.week1, world.week2]:
+        check_round(world, round_, now, client, admin_client)
+    check_certificates(world, now, client)
+    check_participants_list(world, now, admin_client)
+
+
+def check_round(world: World, round_, now: dt.datetime, client, admin_client) -> None:
+    """One ranking (None: the whole contest) on every surface that shows it."""
+    people = world.people
+    best, truth, provisional = world.expected(round_, now)
+    label = round_.name if round_ else "Toàn cuộc thi"
+    # Ranking rows: the oracle's attempt for everyone the prize rules let in.
+    run = run_for(world, round_, now)
+    assert run.truth_value == truth, label
+    entries = {e.account_id: e.attempt_id for e in run.entries}
+    assert not {a.id for a in world.staff} & set(entries)
+    assert entries == {a: best[a].id for a in entries}, label
+    if round_ is not world.week2:
+        assert set(entries) == set(best), label
+    # /ket-qua: the same attempt and figure, provisional exactly when unpublished.
+    for account in people:
         with at(now):
-            factories.sign_in(admin_client, world.admin)
-            book = load_workbook(io.BytesIO(admin_client.get(
-                f"/quan-tri/xep-hang/{run.id}/danh-sach-dat-giai.xlsx").data))
-        by_name = {a.full_name: a for a in people}
-        for row in book.active.iter_rows(min_row=5, values_only=True):
-            attempt = best[by_name[row[2]].id]
-            assert (row[6], row[8]) == (attempt.score, attempt.duration_seconds)
-            assert row[9] == to_local(attempt.finished_at).replace(tzinfo=None)
-            gap = abs(attempt.prediction - truth) if attempt.prediction is not None else None
-            assert row[7] == gap
-        # /giai-thuong: published rankings only, with their figure and the same people.
-        if not provisional:
-            with at(now):
-                html = client.get("/giai-thuong").get_data(as_text=True)
-            title = ranking.run_title(run)
-            section = html.split(f"<h2>{title}</h2>", 1)[1].split("</section>", 1)[0]
-            assert f"<strong>{truth}</strong>" in section
-            shown = re.findall(r"<li><strong>[^<]+</strong> ([^<]+?) — [^<]+<small>(\d+) câu",
-                               section)
-            winners = [e for e in run.entries if e.prize]
-            assert shown == [(mask_name(db.session.get(Account, e.account_id).full_name),
-                              str(best[e.account_id].score)) for e in winners]
-    # The certificate: the whole contest's attempt, provisional until it is published.
+            factories.sign_in(client, account)
+            lines = standing_lines(client.get("/ket-qua").get_data(as_text=True))
+        if account.id not in best:
+            assert label not in lines
+            continue
+        line = lines[label]
+        assert f"lượt số {best[account.id].number} " in line, (label, line)
+        assert re.search(r"con số ([\d.]+) ", line).group(1).replace(".", "") == str(truth)
+        assert ("tạm tính" in line) == provisional, line
+    # The winners XLSX (the office's download) lists the oracle's attempts.
+    with at(now):
+        factories.sign_in(admin_client, world.admin)
+        book = load_workbook(io.BytesIO(admin_client.get(
+            f"/quan-tri/xep-hang/{run.id}/danh-sach-dat-giai.xlsx").data))
+    by_name = {a.full_name: a for a in people}
+    for row in book.active.iter_rows(min_row=5, values_only=True):
+        attempt = best[by_name[row[2]].id]
+        assert (row[6], row[8]) == (attempt.score, attempt.duration_seconds)
+        assert row[9] == to_local(attempt.finished_at).replace(tzinfo=None)
+        gap = abs(attempt.prediction - truth) if attempt.prediction is not None else None
+        assert row[7] == gap
+    if not provisional:
+        check_prizes_page(client, run, best, truth, now)
+
+
+def check_prizes_page(client, run, best, truth, now: dt.datetime) -> None:
+    """/giai-thuong: published rankings only, with their figure and the same people."""
+    with at(now):
+        html = client.get("/giai-thuong").get_data(as_text=True)
+    title = ranking.run_title(run)
+    section = html.split(f"<h2>{title}</h2>", 1)[1].split("</section>", 1)[0]
+    assert f"<strong>{truth}</strong>" in section
+    shown = re.findall(r"<li><strong>[^<]+</strong> ([^<]+?) — [^<]+<small>(\d+) câu",
+                       section)
+    winners = [e for e in run.entries if e.prize]
+    assert shown == [(mask_name(db.session.get(Account, e.account_id).full_name),
+                      str(best[e.account_id].score)) for e in winners]
+
+
+def check_certificates(world: World, now: dt.datetime, client) -> None:
+    """The certificate: the whole contest's attempt, provisional until it is published."""
+    contest, people = world.contest, world.people
     best, truth, provisional = world.expected(None, now)
     for account in people:
         attempts = db.session.scalars(select(Attempt).where(
@@ -244,7 +256,12 @@ def check_surfaces(world: World, now: dt.datetime) -> None:
     fields = certificates.printed_fields(certificate, "http://localhost")
     assert bool(fields["provisional_note"]) == provisional
     db.session.rollback()
-    # The unit's participants list: the same attempt number; staff never counted.
+
+
+def check_participants_list(world: World, now: dt.datetime, admin_client) -> None:
+    """The unit's participants list: the same attempt number; staff never counted."""
+    best, _truth, _provisional = world.expected(None, now)
+    clerk = factories.make_official(Role.CLERK, unit_name=UNIT)
     with at(now):
         factories.sign_in(admin_client, clerk)
         csrf = support.token(admin_client, "/quan-tri/xuat")
@@ -254,7 +271,7 @@ def check_surfaces(world: World, now: dt.datetime) -> None:
     headers = [c.value for c in sheet[4]]
     column = headers.index("Lượt được tính")
     listed = {row[1]: row[column] for row in sheet.iter_rows(min_row=5, values_only=True)}
-    for account in people:
+    for account in world.people:
         expected = best[account.id].number if account.id in best else None
         assert listed[account.full_name] == expected, account.full_name
     for account in world.staff:

@@ -37,6 +37,42 @@ def form_of(document: Document, **changes) -> dict:
     return {**document.fields, "as_of": "22/10/2025 15:00", **changes}
 
 
+def issue_confirming_blanks(client, document: Document, csrf: str, clerk) -> None:
+    """Issuing asks to confirm each blank place, keeps what was ticked, and issues once
+    all are confirmed; then the document is fixed, listed, and downloadable as DOCX."""
+    edit_url = f"/quan-tri/cong-van/{document.id}"
+    typed = {**form_of(document, signer="Vũ Mạnh Hùng", subject="V/v hưởng ứng"),
+             "csrf_token": csrf}
+    asked = client.post(f"{edit_url}/ban-hanh", data=typed)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Còn 3 chỗ để trống chưa được xác nhận" in html
+    assert "Chỗ còn để trống (3)" in html and 'value="Vũ Mạnh Hùng"' in html
+    keys = re.findall(r'name="blank_ok" value="([^"]+)"', html)
+    assert len(keys) == 3 and "điện thoại: …….”" in html and "Số văn bản để trống" in html
+    partly = client.post(f"{edit_url}/ban-hanh", data={**typed, "blank_ok": keys[:2]})
+    html = partly.get_data(as_text=True)
+    assert partly.status_code == 200 and "Còn 1 chỗ để trống" in html
+    assert html.count("checked") == 2  # what was ticked stays ticked
+    db.session.expire_all()
+    assert db.session.get(Document, document.id).status == "draft"
+    issued = client.post(f"{edit_url}/ban-hanh", data={**typed, "blank_ok": keys})
+    assert issued.status_code == 303
+    db.session.expire_all()
+    document = db.session.get(Document, document.id)
+    assert document.status == "issued" and document.fields["signer"] == "Vũ Mạnh Hùng"
+    view = client.get(edit_url).get_data(as_text=True)
+    assert "Đã ban hành" in view and document.pdf_sha256 in view
+    assert "Chỗ cố ý để trống khi ban hành" in view and "điện thoại: …….”" in view
+    assert client.post(f"{edit_url}/xem-truoc", data={"csrf_token": csrf}).status_code == 404
+    again = client.post(f"{edit_url}/ban-hanh", data={**form_of(document), "csrf_token": csrf})
+    assert again.status_code == 303
+    assert "không sửa được nữa" in client.get(edit_url).get_data(as_text=True)
+    listing = client.get("/quan-tri/cong-van").get_data(as_text=True)
+    assert "Đã ban hành" in listing and clerk.full_name in listing and "V/v hưởng ứng" in listing
+    word = client.get(f"{edit_url}.docx")
+    assert word.status_code == 200 and word.data[:2] == b"PK"
+
+
 def test_clerk_writes_previews_and_issues_a_dispatch_without_javascript(client, october,
                                                                          clock):
     clock.move_to(dt.datetime(2025, 10, 22, 7, 0, tzinfo=UTC))  # 14h00: two register
@@ -89,36 +125,7 @@ def test_clerk_writes_previews_and_issues_a_dispatch_without_javascript(client, 
     db.session.expire_all()
     assert db.session.get(Document, document.id).status == "draft"
 
-    typed = {**form_of(document, signer="Vũ Mạnh Hùng", subject="V/v hưởng ứng"),
-             "csrf_token": csrf}
-    asked = client.post(f"{edit_url}/ban-hanh", data=typed)
-    html = asked.get_data(as_text=True)
-    assert asked.status_code == 200 and "Còn 3 chỗ để trống chưa được xác nhận" in html
-    assert "Chỗ còn để trống (3)" in html and 'value="Vũ Mạnh Hùng"' in html
-    keys = re.findall(r'name="blank_ok" value="([^"]+)"', html)
-    assert len(keys) == 3 and "điện thoại: …….”" in html and "Số văn bản để trống" in html
-    partly = client.post(f"{edit_url}/ban-hanh", data={**typed, "blank_ok": keys[:2]})
-    html = partly.get_data(as_text=True)
-    assert partly.status_code == 200 and "Còn 1 chỗ để trống" in html
-    assert html.count("checked") == 2  # what was ticked stays ticked
-    db.session.expire_all()
-    assert db.session.get(Document, document.id).status == "draft"
-    issued = client.post(f"{edit_url}/ban-hanh", data={**typed, "blank_ok": keys})
-    assert issued.status_code == 303
-    db.session.expire_all()
-    document = db.session.get(Document, document.id)
-    assert document.status == "issued" and document.fields["signer"] == "Vũ Mạnh Hùng"
-    view = client.get(edit_url).get_data(as_text=True)
-    assert "Đã ban hành" in view and document.pdf_sha256 in view
-    assert "Chỗ cố ý để trống khi ban hành" in view and "điện thoại: …….”" in view
-    assert client.post(f"{edit_url}/xem-truoc", data={"csrf_token": csrf}).status_code == 404
-    again = client.post(f"{edit_url}/ban-hanh", data={**form_of(document), "csrf_token": csrf})
-    assert again.status_code == 303
-    assert "không sửa được nữa" in client.get(edit_url).get_data(as_text=True)
-    listing = client.get("/quan-tri/cong-van").get_data(as_text=True)
-    assert "Đã ban hành" in listing and clerk.full_name in listing and "V/v hưởng ứng" in listing
-    word = client.get(f"{edit_url}.docx")
-    assert word.status_code == 200 and word.data[:2] == b"PK"
+    issue_confirming_blanks(client, document, csrf, clerk)
 
 
 def test_other_units_and_the_city_report_are_out_of_a_clerks_reach(client, october):

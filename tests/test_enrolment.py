@@ -271,11 +271,7 @@ def upload(web, data: bytes, filename="ds.csv", headers=None):
                     data={"csrf_token": token_from(page), "tep": (io.BytesIO(data), filename)})
 
 
-def test_members_import_is_not_for_team_members_or_visitors(web, contest):
-    assert web.get("/quan-tri/dang-ky-danh-sach").status_code == 302  # to the login page
-    support.login(web, factories.make_official(Role.TEAM_MEMBER))
-    assert web.get("/quan-tri/dang-ky-danh-sach").status_code == 404
-    assert web.get("/quan-tri/dang-ky-danh-sach/mau.xlsx").status_code == 404
+# Not for team members or visitors: tests/test_results_import.py, with the results import.
 
 
 def test_clerk_gets_the_page_and_the_templates(web, contest, clerk):

@@ -26,43 +26,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from cdso.services.documents.pdf import qr_svg, render_pdf  # noqa: E402
+from cdso.services.units.catalogue import official_units  # noqa: E402
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 MM = 72 / 25.4
 A4 = (595.28, 841.89)
 TOL = 0.75  # pt
 
-# The 114 commune-level units of Hải Phòng since 1/7/2025.
-UNITS = [
-    "Phường An Biên", "Phường An Dương", "Phường An Hải", "Phường An Phong",
-    "Phường Bạch Đằng", "Phường Bắc An Phụ", "Phường Chu Văn An", "Phường Chí Linh",
-    "Phường Dương Kinh", "Phường Gia Viên", "Phường Hòa Bình", "Phường Hưng Đạo",
-    "Phường Hải An", "Phường Hải Dương", "Phường Hồng An", "Phường Hồng Bàng",
-    "Phường Kinh Môn", "Phường Kiến An", "Phường Lê Chân", "Phường Lê Thanh Nghị",
-    "Phường Lê Ích Mộc", "Phường Lê Đại Hành", "Phường Lưu Kiếm", "Phường Nam Triệu",
-    "Phường Nam Đồ Sơn", "Phường Nam Đồng", "Phường Nguyễn Trãi",
-    "Phường Nguyễn Đại Năng", "Phường Ngô Quyền", "Phường Nhị Chiểu",
-    "Phường Phù Liễn", "Phường Phạm Sư Mạnh", "Phường Thiên Hương",
-    "Phường Thành Đông", "Phường Thạch Khôi", "Phường Thủy Nguyên",
-    "Phường Trần Hưng Đạo", "Phường Trần Liễu", "Phường Trần Nhân Tông",
-    "Phường Tân Hưng", "Phường Tứ Minh", "Phường Việt Hòa", "Phường Ái Quốc",
-    "Phường Đông Hải", "Phường Đồ Sơn", "Xã An Hưng", "Xã An Khánh", "Xã An Lão",
-    "Xã An Phú", "Xã An Quang", "Xã An Thành", "Xã An Trường", "Xã Bình Giang",
-    "Xã Bắc Thanh Miện", "Xã Chí Minh", "Xã Chấn Hưng", "Xã Cẩm Giang",
-    "Xã Cẩm Giàng", "Xã Gia Lộc", "Xã Gia Phúc", "Xã Hà Bắc", "Xã Hà Nam",
-    "Xã Hà Tây", "Xã Hà Đông", "Xã Hùng Thắng", "Xã Hải Hưng", "Xã Hồng Châu",
-    "Xã Hợp Tiến", "Xã Khúc Thừa Dụ", "Xã Kim Thành", "Xã Kiến Hưng", "Xã Kiến Hải",
-    "Xã Kiến Minh", "Xã Kiến Thụy", "Xã Kẻ Sặt", "Xã Lai Khê", "Xã Lạc Phượng",
-    "Xã Mao Điền", "Xã Nam An Phụ", "Xã Nam Sách", "Xã Nam Thanh Miện",
-    "Xã Nghi Dương", "Xã Nguyên Giáp", "Xã Nguyễn Bỉnh Khiêm",
-    "Xã Nguyễn Lương Bằng", "Xã Ninh Giang", "Xã Phú Thái", "Xã Quyết Thắng",
-    "Xã Thanh Hà", "Xã Thanh Miện", "Xã Thái Tân", "Xã Thượng Hồng", "Xã Tiên Lãng",
-    "Xã Tiên Minh", "Xã Trường Tân", "Xã Trần Phú", "Xã Tuệ Tĩnh", "Xã Tân An",
-    "Xã Tân Kỳ", "Xã Tân Minh", "Xã Tứ Kỳ", "Xã Việt Khê", "Xã Vĩnh Am",
-    "Xã Vĩnh Bảo", "Xã Vĩnh Hòa", "Xã Vĩnh Hải", "Xã Vĩnh Lại", "Xã Vĩnh Thuận",
-    "Xã Vĩnh Thịnh", "Xã Yết Kiêu", "Xã Đường An", "Xã Đại Sơn",
-    "Đặc khu Bạch Long Vĩ", "Đặc khu Cát Hải",
-]
+# The 114 commune-level units of Hải Phòng since 1/7/2025, from the one catalogue.
+UNITS = sorted(unit["name"] for unit in official_units())
 COLUMNS = ["STT", "Xã, phường, đặc khu", "Đăng ký", "Hoàn thành", "Tỷ lệ bao phủ", "Xếp hạng"]
 CONTEST = "“Công dân số Hải Phòng - sử dụng thông minh, sống an toàn”"
 
@@ -91,6 +63,55 @@ def appendix_rows() -> list[list[str]]:
     return rows
 
 
+# The body of seed 003's city report, paragraph by paragraph.
+REPORT_BODY = [
+    {"style": "normal", "text":
+        "Thực hiện Kế hoạch số 478-KH/TU ngày 01/6/2025 của Thành ủy Hải Phòng về "
+        "Triển khai Phong trào “Bình dân học vụ số”; ý kiến chỉ đạo của Phó Chủ tịch "
+        "Ủy ban nhân dân thành phố Hoàng Minh Cường tại Văn bản số 9686/VP-VX ngày "
+        "03/10/2025 của Ủy ban nhân dân thành phố về việc tổ chức triển khai đồng bộ "
+        "phong trào “Bình dân học vụ số”, “Ngày hội toàn dân học tập số” và “Ngày "
+        "chuyển đổi số quốc gia”."},
+    {"style": "normal", "text":
+        "Ngày 13/10/2025, Sở Khoa học và Công nghệ đã có Công văn số 3452/SKHCN-TTTT "
+        f"về triển khai Cuộc thi {CONTEST}. Cuộc thi đã nhận được hưởng ứng cao của "
+        "nhân dân trên địa bàn thành phố. Sau 10 ngày triển khai, Sở Khoa học và Công "
+        "nghệ thông tin kết quả Cuộc thi cụ thể như sau:"},
+    {"style": "bullet", "text":
+        "Tính đến 15h00 ngày 22/10/2025, toàn thành phố đã có 114 xã, phường, đặc khu "
+        "tham gia Cuộc thi với 84.360 thí sinh đăng ký tham gia, 49.317 thí sinh hoàn "
+        "thành bài thi (chi tiết kết quả tại phụ lục gửi kèm)."},
+    {"style": "bullet", "text":
+        "10 xã, phường có số thí sinh tham gia nhiều nhất: xã Tứ Kỳ, xã Việt Khê, "
+        "phường Gia Viên, xã Trần Phú, xã Kiến Hưng, xã Chí Minh, xã An Thành, "
+        "phường Bạch Đằng, phường Thạch Khôi, xã Tân Kỳ."},
+    {"style": "bullet", "text":
+        "10 xã, phường, đặc khu có số thí sinh tham gia ít nhất: đặc khu Bạch Long Vĩ, "
+        "xã Tuệ Tĩnh, phường Đồ Sơn, phường Nam Đồng, phường Nam Đồ Sơn, xã Thượng "
+        "Hồng, xã Hồng Châu, xã Kiến Hải, xã Hải Hưng, xã Nghi Dương."},
+    {"style": "normal", "text":
+        "Để hoàn thành mục tiêu năm 2025 “80% người dân trong độ tuổi trưởng thành có "
+        "tri thức cơ bản về chuyển đổi số, có kỹ năng số, sử dụng được thiết bị thông "
+        "minh để khai thác thông tin, sử dụng nền tảng, dịch vụ số thiết yếu, biết bảo "
+        "vệ bản thân trên môi trường số” theo chỉ đạo của Thành ủy Hải Phòng tại Kế "
+        "hoạch số 478-KH/TU ngày 01/6/2025, Sở Khoa học và Công nghệ đề nghị các địa "
+        "phương, đơn vị:"},
+    {"style": "normal", "text":
+        f"1. Tích cực triển khai Cuộc thi {CONTEST} tới toàn thể nhân dân trên địa bàn "
+        "thành phố. Dữ liệu kết quả cuộc thi được cập nhật hàng ngày trên trang thông "
+        "tin Bản đồ số Hải Phòng (tại địa chỉ https://bandoso.haiphong.gov.vn/)."},
+    {"style": "normal", "text":
+        "2. Đẩy mạnh hoạt động truyền thông về Cuộc thi trên các phương tiện truyền "
+        "thông của đơn vị, xã, phường, đặc khu (như trang Thông tin điện tử, Fanpage, "
+        "đài phát thanh…) để người dân được biết và tham gia."},
+    {"style": "normal", "text":
+        "Sở Khoa học và Công nghệ cử đồng chí Trần Thị Phượng - Trưởng phòng, Phòng Tư "
+        "liệu và Thống kê, Trung tâm Công nghệ thông tin và Truyền thông Hải Phòng, "
+        "điện thoại: 0982103591 là đầu mối liên hệ, trao đổi thông tin."},
+    {"style": "normal", "text": "Trân trọng./."},
+]
+
+
 def report_doc() -> dict:
     """A city report shaped like seed 003."""
     return {
@@ -104,52 +125,7 @@ def report_doc() -> dict:
             "Các Sở, ban, ngành thành phố",
             "Ủy ban nhân dân các xã, phường, đặc khu",
         ],
-        "body": [
-            {"style": "normal", "text":
-                "Thực hiện Kế hoạch số 478-KH/TU ngày 01/6/2025 của Thành ủy Hải Phòng về "
-                "Triển khai Phong trào “Bình dân học vụ số”; ý kiến chỉ đạo của Phó Chủ tịch "
-                "Ủy ban nhân dân thành phố Hoàng Minh Cường tại Văn bản số 9686/VP-VX ngày "
-                "03/10/2025 của Ủy ban nhân dân thành phố về việc tổ chức triển khai đồng bộ "
-                "phong trào “Bình dân học vụ số”, “Ngày hội toàn dân học tập số” và “Ngày "
-                "chuyển đổi số quốc gia”."},
-            {"style": "normal", "text":
-                "Ngày 13/10/2025, Sở Khoa học và Công nghệ đã có Công văn số 3452/SKHCN-TTTT "
-                f"về triển khai Cuộc thi {CONTEST}. Cuộc thi đã nhận được hưởng ứng cao của "
-                "nhân dân trên địa bàn thành phố. Sau 10 ngày triển khai, Sở Khoa học và Công "
-                "nghệ thông tin kết quả Cuộc thi cụ thể như sau:"},
-            {"style": "bullet", "text":
-                "Tính đến 15h00 ngày 22/10/2025, toàn thành phố đã có 114 xã, phường, đặc khu "
-                "tham gia Cuộc thi với 84.360 thí sinh đăng ký tham gia, 49.317 thí sinh hoàn "
-                "thành bài thi (chi tiết kết quả tại phụ lục gửi kèm)."},
-            {"style": "bullet", "text":
-                "10 xã, phường có số thí sinh tham gia nhiều nhất: xã Tứ Kỳ, xã Việt Khê, "
-                "phường Gia Viên, xã Trần Phú, xã Kiến Hưng, xã Chí Minh, xã An Thành, "
-                "phường Bạch Đằng, phường Thạch Khôi, xã Tân Kỳ."},
-            {"style": "bullet", "text":
-                "10 xã, phường, đặc khu có số thí sinh tham gia ít nhất: đặc khu Bạch Long Vĩ, "
-                "xã Tuệ Tĩnh, phường Đồ Sơn, phường Nam Đồng, phường Nam Đồ Sơn, xã Thượng "
-                "Hồng, xã Hồng Châu, xã Kiến Hải, xã Hải Hưng, xã Nghi Dương."},
-            {"style": "normal", "text":
-                "Để hoàn thành mục tiêu năm 2025 “80% người dân trong độ tuổi trưởng thành có "
-                "tri thức cơ bản về chuyển đổi số, có kỹ năng số, sử dụng được thiết bị thông "
-                "minh để khai thác thông tin, sử dụng nền tảng, dịch vụ số thiết yếu, biết bảo "
-                "vệ bản thân trên môi trường số” theo chỉ đạo của Thành ủy Hải Phòng tại Kế "
-                "hoạch số 478-KH/TU ngày 01/6/2025, Sở Khoa học và Công nghệ đề nghị các địa "
-                "phương, đơn vị:"},
-            {"style": "normal", "text":
-                f"1. Tích cực triển khai Cuộc thi {CONTEST} tới toàn thể nhân dân trên địa bàn "
-                "thành phố. Dữ liệu kết quả cuộc thi được cập nhật hàng ngày trên trang thông "
-                "tin Bản đồ số Hải Phòng (tại địa chỉ https://bandoso.haiphong.gov.vn/)."},
-            {"style": "normal", "text":
-                "2. Đẩy mạnh hoạt động truyền thông về Cuộc thi trên các phương tiện truyền "
-                "thông của đơn vị, xã, phường, đặc khu (như trang Thông tin điện tử, Fanpage, "
-                "đài phát thanh…) để người dân được biết và tham gia."},
-            {"style": "normal", "text":
-                "Sở Khoa học và Công nghệ cử đồng chí Trần Thị Phượng - Trưởng phòng, Phòng Tư "
-                "liệu và Thống kê, Trung tâm Công nghệ thông tin và Truyền thông Hải Phòng, "
-                "điện thoại: 0982103591 là đầu mối liên hệ, trao đổi thông tin."},
-            {"style": "normal", "text": "Trân trọng./."},
-        ],
+        "body": REPORT_BODY,
         "appendix": {
             "title": "KẾT QUẢ CUỘC THI THEO XÃ, PHƯỜNG, ĐẶC KHU",
             "subtitle": "(Kèm theo Công văn số      /SKHCN-TTTT ngày      tháng 10 năm 2025 "

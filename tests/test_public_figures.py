@@ -16,13 +16,7 @@ from cdso.services.contest import public_ranking
 from tests import factories
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(monkeypatch):
-    from werkzeug.security import generate_password_hash
-
-    from cdso.models import Account
-    monkeypatch.setattr(Account, "set_password", lambda self, password: setattr(
-        self, "password_hash", generate_password_hash(password, "pbkdf2:sha256:1")))
+pytestmark = pytest.mark.usefixtures("fast_passwords")  # tests/conftest.py
 
 
 @pytest.fixture

@@ -239,10 +239,13 @@ def test_errors_show_row_by_row_and_the_source_is_required(web, contest, admin):
     assert db.session.scalar(select(func.count(Attempt.id))) == 0
 
 
-def test_results_import_is_for_clerks_and_the_city_only(web, contest):
+@pytest.mark.parametrize("page", ["/quan-tri/nhap-ket-qua", "/quan-tri/dang-ky-danh-sach"])
+def test_imports_are_for_clerks_and_the_city_only(web, contest, page):
+    """The results import and the members import: not for team members or visitors."""
+    assert web.get(page).status_code == 302  # to the login page
     support.login(web, factories.make_official(Role.TEAM_MEMBER))
-    assert web.get("/quan-tri/nhap-ket-qua").status_code == 404
-    assert web.get("/quan-tri/nhap-ket-qua/mau.xlsx").status_code == 404
+    assert web.get(page).status_code == 404
+    assert web.get(f"{page}/mau.xlsx").status_code == 404
 
 
 def test_results_template_downloads(web, contest, admin):

@@ -18,15 +18,7 @@ from cdso.models.ranking import RankingRun
 from cdso.services.contest import settings as contest_settings
 from cdso.services.accounts import registration
 from tests import factories
-
-
-def login_as(client, role=Role.ADMIN):
-    account = factories.make_official(role, unit_name=None if role == Role.ADMIN else "Phường Gia Viên")
-    with client.session_transaction() as session:
-        session["_user_id"] = account.get_id()
-        session["_fresh"] = True
-    g.pop("_login_user", None)  # the test's app context outlives requests: forget the last user
-    return account
+from tests.factories import login_as
 
 
 def form_data(client, contest: Contest, **changes) -> dict:

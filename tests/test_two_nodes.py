@@ -11,7 +11,6 @@ import re
 import secrets
 import signal
 import socket
-import uuid
 
 import pytest
 import redis
@@ -22,7 +21,7 @@ from cdso import create_app
 from cdso.extensions import db
 from cdso.models import AttemptQuestion
 from tests import factories
-from tests.conftest import PG_URL, TEST_CONFIG, _pg_admin, _pg_url
+from tests.conftest import TEST_CONFIG, pg_copy
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/2")
 CHOICE = re.compile(rb'name="choice" value="(\d+)"')
@@ -44,12 +43,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def shared_database(pg_template):
-    name = f"cdso_2n_{uuid.uuid4().hex[:10]}"
-    with _pg_admin(PG_URL) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
-    yield _pg_url(name)
-    with _pg_admin(PG_URL) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with pg_copy(pg_template, "cdso_2n_") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,20 @@ from cdso.extensions import db
 COUNT_COLUMNS = ["registered", "finished", "attempts", "imported_attempts"]
 
 
+def bucket_keys(moment: str, kind: str, counts: list[str], *, unique: str | None,
+                by_unit: str, by_city: str, city_has_organisation: bool = True) -> tuple:
+    """The key and the two index-only reads of a bucket table (figures, topics): one row
+    per contest, `moment` (hour or minute), unit, organisation and `kind`; a unit's rows
+    by moment (`by_unit`) and the city's rows by moment (`by_city`), counts included."""
+    city = ["unit_id", "organisation_id"] if city_has_organisation else ["unit_id"]
+    return (
+        UniqueConstraint("contest_id", moment, "unit_id", "organisation_id", kind, name=unique),
+        Index(by_unit, "contest_id", "unit_id", moment,
+              postgresql_include=["organisation_id", kind, *counts]),
+        Index(by_city, "contest_id", moment, postgresql_include=[*city, kind, *counts]),
+    )
+
+
 class _Counts:
     """What a bucket keeps: registrations, first finishes and attempts (imported ones also
     apart), per contest, unit, organisation (0 = none) and group."""
@@ -32,13 +46,10 @@ class FigureBucket(_Counts, db.Model):
     """The counts recorded in one hour."""
 
     __table_args__ = (
-        UniqueConstraint("contest_id", "hour", "unit_id", "organisation_id", "group"),
         Index("ix_bucket_contest_unit", "contest_id", "unit_id"),
         # Index-only reads of a unit's buckets and of the city's buckets of one day.
-        Index("ix_bucket_unit_hour", "contest_id", "unit_id", "hour",
-              postgresql_include=["organisation_id", "group", *COUNT_COLUMNS]),
-        Index("ix_bucket_hour", "contest_id", "hour",
-              postgresql_include=["unit_id", "group", *COUNT_COLUMNS]),
+        *bucket_keys("hour", "group", COUNT_COLUMNS, unique=None, by_unit="ix_bucket_unit_hour",
+                     by_city="ix_bucket_hour", city_has_organisation=False),
     )
 
     hour: Mapped[dt.datetime]  # start of the hour, naive UTC
@@ -49,13 +60,7 @@ class FigureMinute(_Counts, db.Model):
     those of the hour's whole minutes instead of counting the hour's rows in the source
     tables."""
 
-    __table_args__ = (
-        UniqueConstraint("contest_id", "minute", "unit_id", "organisation_id", "group",
-                         name="uq_figure_minute_key"),
-        Index("ix_minute_unit", "contest_id", "unit_id", "minute",
-              postgresql_include=["organisation_id", "group", *COUNT_COLUMNS]),
-        Index("ix_minute_city", "contest_id", "minute",
-              postgresql_include=["unit_id", "organisation_id", "group", *COUNT_COLUMNS]),
-    )
+    __table_args__ = bucket_keys("minute", "group", COUNT_COLUMNS, unique="uq_figure_minute_key",
+                                 by_unit="ix_minute_unit", by_city="ix_minute_city")
 
     minute: Mapped[dt.datetime]  # start of the minute, naive UTC

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cdso.extensions import db
+from cdso.models.figures import bucket_keys
 
 TOPIC_COUNTS = ["answered", "correct", "people"]
 
@@ -30,14 +31,9 @@ class _TopicCounts:
 class TopicBucket(_TopicCounts, db.Model):
     """The topic counts recorded in one hour."""
 
-    __table_args__ = (
-        UniqueConstraint("contest_id", "hour", "unit_id", "organisation_id", "topic_id",
-                         name="uq_topic_bucket_key"),
-        Index("ix_topic_bucket_unit", "contest_id", "unit_id", "hour",
-              postgresql_include=["organisation_id", "topic_id", *TOPIC_COUNTS]),
-        Index("ix_topic_bucket_hour", "contest_id", "hour",
-              postgresql_include=["unit_id", "topic_id", *TOPIC_COUNTS]),
-    )
+    __table_args__ = bucket_keys("hour", "topic_id", TOPIC_COUNTS, unique="uq_topic_bucket_key",
+                                 by_unit="ix_topic_bucket_unit", by_city="ix_topic_bucket_hour",
+                                 city_has_organisation=False)
 
     hour: Mapped[dt.datetime]  # start of the hour, naive UTC
 
@@ -45,14 +41,9 @@ class TopicBucket(_TopicCounts, db.Model):
 class TopicMinute(_TopicCounts, db.Model):
     """The topic counts recorded in one minute."""
 
-    __table_args__ = (
-        UniqueConstraint("contest_id", "minute", "unit_id", "organisation_id", "topic_id",
-                         name="uq_topic_minute_key"),
-        Index("ix_topic_minute_unit", "contest_id", "unit_id", "minute",
-              postgresql_include=["organisation_id", "topic_id", *TOPIC_COUNTS]),
-        Index("ix_topic_minute_city", "contest_id", "minute",
-              postgresql_include=["unit_id", "organisation_id", "topic_id", *TOPIC_COUNTS]),
-    )
+    __table_args__ = bucket_keys("minute", "topic_id", TOPIC_COUNTS,
+                                 unique="uq_topic_minute_key", by_unit="ix_topic_minute_unit",
+                                 by_city="ix_topic_minute_city")
 
     minute: Mapped[dt.datetime]  # start of the minute, naive UTC
 

@@ -17,10 +17,9 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('contest') as batch:
-        batch.add_column(sa.Column('weekly_winner_may_win_final', sa.Boolean(), nullable=False,
-                                   server_default=sa.true()))
-        batch.add_column(sa.Column('one_weekly_prize_per_person', sa.Boolean(), nullable=False,
-                                   server_default=sa.true()))
+        for name in ('weekly_winner_may_win_final', 'one_weekly_prize_per_person'):
+            batch.add_column(sa.Column(name, sa.Boolean(), nullable=False,
+                                       server_default=sa.true()))
     with op.batch_alter_table('ranking_entry') as batch:
         batch.add_column(sa.Column('excluded_reason', sa.String(length=500), nullable=True))
 

@@ -21,25 +21,26 @@ depends_on = None
 COUNTS = ['answered', 'correct', 'people']
 
 
-def _topic_table(name: str, moment: str):
+def _counts_table(name: str, key: list, counts: list, references: list[str]):
+    """A table of counts: an id, the key's columns (name, type), the counts; a foreign key
+    to each of `references` (a table, by its `<table>_id` column); unique on the key."""
     op.create_table(
         name,
         sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('contest_id', sa.Integer(), nullable=False),
-        sa.Column(moment, sa.DateTime(), nullable=False),
-        sa.Column('unit_id', sa.Integer(), nullable=False),
-        sa.Column('organisation_id', sa.Integer(), nullable=False),
-        sa.Column('topic_id', sa.Integer(), nullable=False),
-        *[sa.Column(column, sa.Integer(), nullable=False) for column in COUNTS],
-        sa.ForeignKeyConstraint(['contest_id'], ['contest.id'],
-                                name=op.f(f'fk_{name}_contest_id_contest')),
-        sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f(f'fk_{name}_unit_id_unit')),
-        sa.ForeignKeyConstraint(['topic_id'], ['topic.id'],
-                                name=op.f(f'fk_{name}_topic_id_topic')),
+        *[sa.Column(column, kind(), nullable=False) for column, kind in [*key, *counts]],
+        *[sa.ForeignKeyConstraint([f'{table}_id'], [f'{table}.id'],
+                                  name=op.f(f'fk_{name}_{table}_id_{table}'))
+          for table in references],
         sa.PrimaryKeyConstraint('id', name=op.f(f'pk_{name}')),
-        sa.UniqueConstraint('contest_id', moment, 'unit_id', 'organisation_id', 'topic_id',
-                            name=f'uq_{name}_key'),
+        sa.UniqueConstraint(*[column for column, _ in key], name=f'uq_{name}_key'),
     )
+
+
+def _topic_table(name: str, moment: str):
+    key = [('contest_id', sa.Integer), (moment, sa.DateTime), ('unit_id', sa.Integer),
+           ('organisation_id', sa.Integer), ('topic_id', sa.Integer)]
+    _counts_table(name, key, [(column, sa.Integer) for column in COUNTS],
+                  ['contest', 'unit', 'topic'])
 
 
 def upgrade():
@@ -56,37 +57,13 @@ def upgrade():
     op.create_index('ix_topic_minute_city', 'topic_minute', ['contest_id', 'minute'],
                     unique=False,
                     postgresql_include=['unit_id', 'organisation_id', 'topic_id', *COUNTS])
-    op.create_table(
-        'item_stat',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('contest_id', sa.Integer(), nullable=False),
-        sa.Column('question_id', sa.Integer(), nullable=False),
-        sa.Column('answered', sa.Integer(), nullable=False),
-        sa.Column('correct', sa.Integer(), nullable=False),
-        sa.Column('sum_rest', sa.BigInteger(), nullable=False),
-        sa.Column('sum_rest2', sa.BigInteger(), nullable=False),
-        sa.Column('sum_x_rest', sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(['contest_id'], ['contest.id'],
-                                name=op.f('fk_item_stat_contest_id_contest')),
-        sa.ForeignKeyConstraint(['question_id'], ['question.id'],
-                                name=op.f('fk_item_stat_question_id_question')),
-        sa.PrimaryKeyConstraint('id', name=op.f('pk_item_stat')),
-        sa.UniqueConstraint('contest_id', 'question_id', name='uq_item_stat_key'),
-    )
-    op.create_table(
-        'choice_stat',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('contest_id', sa.Integer(), nullable=False),
-        sa.Column('question_id', sa.Integer(), nullable=False),
-        sa.Column('choice_id', sa.Integer(), nullable=False),
-        sa.Column('chosen', sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(['contest_id'], ['contest.id'],
-                                name=op.f('fk_choice_stat_contest_id_contest')),
-        sa.ForeignKeyConstraint(['question_id'], ['question.id'],
-                                name=op.f('fk_choice_stat_question_id_question')),
-        sa.PrimaryKeyConstraint('id', name=op.f('pk_choice_stat')),
-        sa.UniqueConstraint('contest_id', 'question_id', 'choice_id', name='uq_choice_stat_key'),
-    )
+    question = [('contest_id', sa.Integer), ('question_id', sa.Integer)]
+    _counts_table('item_stat', question,
+                  [('answered', sa.Integer), ('correct', sa.Integer), ('sum_rest', sa.BigInteger),
+                   ('sum_rest2', sa.BigInteger), ('sum_x_rest', sa.BigInteger)],
+                  ['contest', 'question'])
+    _counts_table('choice_stat', [*question, ('choice_id', sa.Integer)], [('chosen', sa.Integer)],
+                  ['contest', 'question'])
 
 
 def downgrade():

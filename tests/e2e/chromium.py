@@ -14,4 +14,6 @@ MISSING = (f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
 
 
 def launch(playwright: Playwright) -> Browser:
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    # A wait, not a timing: Chromium starts slowly on a saturated machine (default 30 s).
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                      timeout=180_000)

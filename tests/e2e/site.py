@@ -146,10 +146,12 @@ class Server:
         self._log_file = open(log, "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [str(PYTHON), "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
+             "--bind", f"127.0.0.1:{self.port}",
+             "--timeout", "300",  # a saturated machine may starve a worker's heartbeat
+             "wsgi:app"],
             cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT)
 
-    def wait_ready(self, seconds: float = 60) -> Server:
+    def wait_ready(self, seconds: float = 180) -> Server:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -167,7 +169,7 @@ class Server:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # quick shutdown: nothing to drain
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()

@@ -46,7 +46,9 @@ def tab_until(page: Page, last: str, act, limit: int = 90) -> list[str]:
     raise AssertionError(f"{last!r} never got the focus; reached: {reached}")
 
 
-def test_register_and_answer_by_keyboard_only(page, site):
+def register_by_keyboard(page: Page) -> None:
+    """Register pressing only Tab, typing, the arrows, Space and Enter, reaching every
+    control of the form."""
     page.goto("/dang-ky")
     typed = {"input:full_name": "Đinh Thị Bàn Phím", "input:birth_date": "02/09/1955",
              "input:phone": "0906000001", "input:password": PASSWORD,
@@ -83,6 +85,9 @@ def test_register_and_answer_by_keyboard_only(page, site):
     page.keyboard.press("Enter")
     expect(page.get_by_text("Đăng ký thành công")).to_be_visible()
 
+
+def test_register_and_answer_by_keyboard_only(page, site):
+    register_by_keyboard(page)
     tab_until(page, "button:Bắt đầu làm bài", lambda key: None)
     page.keyboard.press("Enter")
     progress = page.locator("#step .progress")

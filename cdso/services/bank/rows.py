@@ -14,7 +14,7 @@ from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.models import Choice, Question, QuestionStatus, Topic
 from cdso.models.bank import DIFFICULTY_LABELS
-from cdso.services.imports.errors import RowError
+from cdso.services.imports.errors import Report, RowError
 from cdso.services.units.catalogue import tone_key
 
 LETTERS = "ABCDEF"
@@ -42,13 +42,10 @@ class ParsedQuestion:
 
 
 @dataclass
-class ImportReport:
+class ImportReport(Report):
+    READ = "questions"
     questions: list[ParsedQuestion] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and bool(self.questions)
 
 
 def _cell(row: dict, key: str) -> str:

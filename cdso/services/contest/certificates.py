@@ -214,7 +214,8 @@ def printed_fields(certificate: Certificate, base_url: str) -> dict:
 def _design_version() -> str:
     """A hash of the template and stylesheet: a new design makes every cached PDF stale."""
     digest = hashlib.sha256()
-    for path in ("templates/pdf/certificate.html", "static/css/pdf/certificate.css"):
+    for path in ("templates/pdf/certificate.html", "templates/pdf/_macros.html",
+                 "static/css/pdf/base.css", "static/css/pdf/certificate.css"):
         digest.update((ROOT / path).read_bytes())
     return digest.hexdigest()[:12]
 

@@ -108,6 +108,10 @@ UNIT_AGENCY = "ỦY BAN NHÂN DÂN\n{don_vi_hoa}"
 UNIT_SIGNING = "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH"
 UNIT_APPENDIX = "KẾT QUẢ THAM GIA CUỘC THI THEO TỔ DÂN PHỐ, CƠ QUAN, TRƯỜNG HỌC"
 
+# The head of a ward's or commune's own dispatch: its people's committee issues it.
+UNIT_HEAD = {"parent_agency": "", "issuing_agency": UNIT_AGENCY, "number": "",
+             "symbol": "UBND-VHXH", "place": "{dia_danh}", "date": ""}
+
 DEFAULT_FIELDS: dict[str, dict[str, str]] = {
     "city_progress": {
         "parent_agency": "{co_quan_chu_quan}",
@@ -128,12 +132,7 @@ DEFAULT_FIELDS: dict[str, dict[str, str]] = {
         "appendix_title": "KẾT QUẢ CUỘC THI THEO XÃ, PHƯỜNG, ĐẶC KHU",
     },
     "unit_urge": {
-        "parent_agency": "",
-        "issuing_agency": UNIT_AGENCY,
-        "number": "",
-        "symbol": "UBND-VHXH",
-        "place": "{dia_danh}",
-        "date": "",
+        **UNIT_HEAD,
         "subject": "V/v đôn đốc tiếp tục tham gia Cuộc thi {cuoc_thi}",
         "recipients": "Các phòng, đơn vị thuộc Ủy ban nhân dân {loai_don_vi}\n"
                       "Ủy ban MTTQ Việt Nam và các đoàn thể chính trị - xã hội {loai_don_vi}\n"
@@ -148,12 +147,7 @@ DEFAULT_FIELDS: dict[str, dict[str, str]] = {
         "appendix_title": UNIT_APPENDIX,
     },
     "unit_report": {
-        "parent_agency": "",
-        "issuing_agency": UNIT_AGENCY,
-        "number": "",
-        "symbol": "UBND-VHXH",
-        "place": "{dia_danh}",
-        "date": "",
+        **UNIT_HEAD,
         "subject": "V/v báo cáo kết quả triển khai Cuộc thi {cuoc_thi}",
         "recipients": "{co_quan} thành phố Hải Phòng",
         "body": UNIT_REPORT_BODY,

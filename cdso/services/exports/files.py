@@ -97,12 +97,6 @@ def _row(columns: list[Column], values: Iterable, styled, bold: bool = False,
     return cells
 
 
-def _bytes(workbook: Workbook) -> bytes:
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
 FIGURE_COLUMNS = [Column("Thí sinh đăng ký", 14, INTEGER),
                   Column("Thí sinh hoàn thành bài thi", 16, INTEGER),
                   Column("Lượt thi", 12, INTEGER),
@@ -125,7 +119,7 @@ def units_workbook(title: str, as_of: dt.datetime, rows, total: Figures) -> byte
                                     *_figure_values(row.figures)], styled))
     sheet.append(_row(columns, [None, None, "Toàn thành phố", None, *_figure_values(total)],
                       styled, bold=True))
-    return _bytes(workbook)
+    return print_setup.workbook_bytes(workbook)
 
 
 def breakdown_workbook(title: str, as_of: dt.datetime, sections) -> bytes:
@@ -146,7 +140,7 @@ def breakdown_workbook(title: str, as_of: dt.datetime, sections) -> bytes:
             line += 1
             _append_tall(sheet, line, columns, widths,
                          [index, label, *_figure_values(figures)], styled)
-    return _bytes(workbook)
+    return print_setup.workbook_bytes(workbook)
 
 
 PARTICIPANT_COLUMNS = [
@@ -219,7 +213,7 @@ def participants_workbook(title: str, as_of: dt.datetime, rows, full_phone: bool
             excel_moment(row.created_at), excel_moment(finished), row.attempts or 0,
             row.best, row.counted_number]
         _append_tall(sheet, 4 + count, columns, widths, values, styled)
-    return _bytes(workbook), count
+    return print_setup.workbook_bytes(workbook), count
 
 
 def _append_tall(sheet, number: int, columns: list[Column], widths: list[float],

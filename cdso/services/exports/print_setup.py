@@ -36,6 +36,32 @@ def alignment(kind: str):
 FOOTER = "Trang &P/&N"
 
 
+def titled_sheet(sheet_name: str, heading: str, header: Sequence[str]):
+    """A new workbook and its one sheet: a bold heading in row 1 and a bold header in
+    row 2 (for `fit_sheet(…, header_rows=(2, 2), title_rows=(1,))`), text through the
+    formula guard."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from cdso.services.exports import guard
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_name
+    guard.append(sheet, [heading])
+    guard.append(sheet, header)
+    for cell in (sheet["A1"], *sheet[2]):
+        cell.font = Font(bold=True)
+    return workbook, sheet
+
+
+def workbook_bytes(workbook) -> bytes:
+    """The .xlsx file of a workbook."""
+    import io
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
 def width_of(value, bold: bool = False) -> float:
     """The characters a value needs as a spreadsheet shows it."""
     if value is None:

@@ -3,18 +3,14 @@ pipeline's reader and row report: every row checked first, then all created or n
 step (no preview: the result is the file of temporary passwords to hand out)."""
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.services.exports import print_setup
 from cdso.models import Account, ImportBatch, Role
 from cdso.services.imports import pipeline, tabular
-from cdso.services.imports.errors import RowError, TableError
+from cdso.services.imports.errors import Report, RowError, TableError
 from cdso.services.accounts import registration
 from cdso.services.units import catalogue as units
 from cdso.services.accounts.officials import (Invalid, NewOfficial, clean_login,
@@ -26,14 +22,11 @@ CLERK_HEADERS = ("Họ và tên", "Tên đăng nhập", "Xã, phường, đặc 
 
 
 @dataclass
-class ClerkImport:
+class ClerkImport(Report):
+    READ = "rows"
     rows: list[tuple[int, NewOfficial]]
     errors: list[RowError]
     sha256: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and bool(self.rows)
 
 
 def _header(rows: list[list[str]], keys: list[str]) -> int:
@@ -102,19 +95,12 @@ def import_clerks(actor: Account, report: ClerkImport, filename: str) -> list[tu
 
 def credentials_workbook(created: list[tuple[Account, str]]) -> bytes:
     """The temporary passwords of the accounts just created, to hand to each person."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Tài khoản"
-    guard.append(sheet, ["Tài khoản cán bộ vừa tạo — mật khẩu tạm thời, phải đổi khi đăng nhập "
-                  "lần đầu. Trao tận tay từng người, rồi xoá tệp này."])
-    sheet["A1"].font = Font(bold=True)
-    guard.append(sheet, ["Họ và tên", "Tên đăng nhập", "Mật khẩu tạm thời", "Xã, phường, đặc khu"])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    workbook, sheet = print_setup.titled_sheet(
+        "Tài khoản", "Tài khoản cán bộ vừa tạo — mật khẩu tạm thời, phải đổi khi đăng nhập "
+        "lần đầu. Trao tận tay từng người, rồi xoá tệp này.",
+        ["Họ và tên", "Tên đăng nhập", "Mật khẩu tạm thời", "Xã, phường, đặc khu"])
     for account, password in created:
         guard.append(sheet, [account.full_name, account.login, password,
                       account.unit.name if account.unit else ""])
     print_setup.fit_sheet(sheet, header_rows=(2, 2), title_rows=(1,), minimum=(24, 18, 18, 24))
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return print_setup.workbook_bytes(workbook)

@@ -19,6 +19,7 @@ from cdso.services.accounts import assisted
 from cdso.services.accounts import registration
 from cdso.services.imports import pipeline, tabular
 from cdso.services.accounts.registration import NewParticipant, create_participants
+from cdso.services.imports.errors import Report
 from cdso.services.imports.tabular import Column, RowError
 from cdso.services.units.catalogue import tone_key
 
@@ -80,13 +81,10 @@ class Enrollee:
 
 
 @dataclass
-class EnrolmentReport:
+class EnrolmentReport(Report):
+    READ = "people"
     people: list[Enrollee] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and bool(self.people)
 
 
 def _organisation(text: str, scope: EnrolmentScope) -> tuple[Organisation | None, str | None]:

@@ -4,6 +4,7 @@ the file as a whole cannot be used (`TableError`, one message), or some rows are
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 
 class TableError(ValueError):
@@ -27,6 +28,18 @@ class RowError:
     @classmethod
     def from_dict(cls, data: dict) -> RowError:
         return cls(int(data["row"]), data.get("label", ""), list(data.get("messages", [])))
+
+
+class Report:
+    """Base of an import's report: the rows read well (in the field `READ` names) and the
+    rows that are wrong (`errors`). The file can be imported when something was read and
+    no row is wrong."""
+
+    READ: ClassVar[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(getattr(self, self.READ))
 
 
 def errors_csv(errors: list[RowError]) -> bytes:

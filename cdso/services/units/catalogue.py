@@ -130,19 +130,20 @@ def lookup(text: str, *, suggest_closest: bool = True) -> LookupResult:
     if not short:
         return LookupResult()
     wanted_tone = tone_key(short)
-    exact = [u for u in units if u.tone == wanted_tone]
-    if len(exact) == 1:
-        return LookupResult(unit=exact[0])
-    if len(exact) > 1:
-        return LookupResult(candidates=tuple(exact))
-    if not has_diacritics(short):
+    found = _found([u for u in units if u.tone == wanted_tone])
+    if found is None and not has_diacritics(short):
         wanted_plain = plain_key(short)
-        loose = [u for u in units if u.plain == wanted_plain]
-        if len(loose) == 1:
-            return LookupResult(unit=loose[0])
-        if len(loose) > 1:
-            return LookupResult(candidates=tuple(loose))
+        found = _found([u for u in units if u.plain == wanted_plain])
+    if found is not None:
+        return found
     return LookupResult(suggestions=tuple(suggest(short, units)) if suggest_closest else ())
+
+
+def _found(matches: list) -> LookupResult | None:
+    """One match is the unit; several are candidates to choose from; none is None."""
+    if len(matches) == 1:
+        return LookupResult(unit=matches[0])
+    return LookupResult(candidates=tuple(matches)) if matches else None
 
 
 def suggest(text: str, units: list[UnitRef] | None = None, limit: int = 5) -> list[UnitRef]:

@@ -2,12 +2,10 @@
 from an XLSX template. Checked in full first, then written all at once, or not at all."""
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import PatternFill
 from sqlalchemy import select
 
 from cdso.extensions import db
@@ -15,7 +13,7 @@ from cdso.formatting import number, sort_key, utcnow
 from cdso.models import Account, Unit
 from cdso.services.accounts import scope
 from cdso.services.imports import tabular
-from cdso.services.imports.errors import RowError, TableError
+from cdso.services.imports.errors import Report, RowError, TableError
 from cdso.services.exports import print_setup
 from cdso.services.units import catalogue as units
 from cdso.services.exports import guard
@@ -112,13 +110,10 @@ def apply(account: Account, values: dict[int, int | None], how: str) -> int:
 
 
 @dataclass
-class ImportReport:
+class ImportReport(Report):
+    READ = "values"
     values: dict[int, int] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and bool(self.values)
 
 
 def _header_positions(rows: list[list[str]]) -> tuple[int, dict[str, int]] | None:
@@ -203,21 +198,14 @@ def _row_unit(code, name, by_code: dict[str, Unit]) -> tuple[Unit | None, str]:
 
 def template_workbook(account: Account) -> bytes:
     """The import template: the account's units with their current populations."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Dân số"
-    guard.append(sheet, ["Dân số trưởng thành (từ 18 tuổi) theo xã, phường, đặc khu — điền cột C, "
-                  "để trống nếu chưa rõ"])
-    sheet["A1"].font = Font(bold=True)
-    guard.append(sheet, [HEADER_CODE, HEADER_NAME, HEADER_POPULATION])
+    workbook, sheet = print_setup.titled_sheet(
+        "Dân số", "Dân số trưởng thành (từ 18 tuổi) theo xã, phường, đặc khu — điền cột C, "
+        "để trống nếu chưa rõ", [HEADER_CODE, HEADER_NAME, HEADER_POPULATION])
     for cell in sheet[2]:
-        cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE5EE")
     for unit in visible_units(account):
         guard.append(sheet, [unit.code, unit.name, unit.adult_population])
         sheet.cell(sheet.max_row, 3).number_format = "#,##0"
     print_setup.fit_sheet(sheet, header_rows=(2, 2), title_rows=(1,), minimum=(12, 28, 22))
     sheet.freeze_panes = "A3"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return print_setup.workbook_bytes(workbook)
