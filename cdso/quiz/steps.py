@@ -83,8 +83,9 @@ def _render(sheet: quiz.Sheet, kind: str, position: int = 0, *, partial: bool = 
         context["strip_buttons"] = strip_buttons(sheet, position)
     if kind == "question":
         slot = sheet.slot(position)
-        context.update(slot=slot, question=quiz_review.shown_question(slot.question_id),
-                       choices=quiz_review.shown_choices(slot))
+        question = quiz_review.shown_question(slot.question_id)
+        context.update(slot=slot, question=question,
+                       choices=quiz_review.shown_choices(slot, question))
     if kind == "prediction":
         contest = db.session.get(Contest, sheet.contest_id)
         context["attempt_contest"] = contest
