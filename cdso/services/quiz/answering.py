@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import bindparam, case, exists, func, literal_column, or_, select
+from sqlalchemy.exc import DBAPIError
 
 from cdso.extensions import db
 from cdso.models import Account, Attempt, AttemptQuestion
@@ -85,14 +86,45 @@ _UPDATE, _SHEET, _TOGETHER = _statements()
 
 
 def _run(params: dict) -> tuple[list, bool]:
-    """The sheet's rows as saved, and whether the answer was written. Through the
-    session's connection: the ORM's own execute costs more than the statement."""
+    """The sheet's rows as saved, and whether the answer was written, in the session's
+    transaction."""
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        rows = connection.execute(_TOGETHER, params).all()
+        rows = _driver_rows(connection, params)
         return rows, any(r[15] for r in rows)
     written = connection.execute(_UPDATE, params).first() is not None
     return connection.execute(_SHEET, params).all(), written
+
+
+_COMPILED: dict = {}  # the PostgreSQL statement's text and its constants, per dialect
+
+
+def _driver_rows(connection, params: dict) -> list[tuple]:
+    """The one statement run by the driver (psycopg) on the session's connection, its rows
+    as tuples. SQLAlchemy's execution and result objects cost as much CPU as the statement
+    itself (bench/README.md, the answer step against the reference). A failure comes out
+    as SQLAlchemy's DBAPIError, as from SQLAlchemy: a connection found dead is invalidated
+    with the whole pool (its others died with it), and the caller may retry once."""
+    compiled = _COMPILED.get(connection.dialect)
+    if compiled is None:
+        statement = _TOGETHER.compile(dialect=connection.dialect)
+        compiled = _COMPILED[connection.dialect] = (str(statement), dict(statement.params))
+    sql, constants = compiled
+    dbapi = connection.connection
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql, {**constants, **params})
+        return cursor.fetchall()
+    except connection.dialect.loaded_dbapi.Error as error:
+        dead = connection.dialect.is_disconnect(error, dbapi.dbapi_connection, cursor)
+        if dead:
+            connection.invalidate(error)
+            db.engine.dispose(close=False)
+        raise DBAPIError.instance(sql, params, error, connection.dialect.loaded_dbapi.Error,
+                                  connection_invalidated=dead,
+                                  dialect=connection.dialect) from error
+    finally:
+        cursor.close()
 
 
 def save_answer(attempt_id: int, account_id: int, position: int, choice_id: int | None,
