@@ -70,7 +70,9 @@ def _url(sheet: quiz.Sheet, kind: str, position: int) -> str:
 
 
 def _render(sheet: quiz.Sheet, kind: str, position: int = 0, *, partial: bool = False,
-            error: str | None = None, typed: str | None = None, status: int = 200):
+            error: str | None = None, typed: str | None = None, status: int = 200,
+            url: str | None = None):
+    """The step's page (or fragment); `url`: the step's own, when the caller has it."""
     now = utcnow()
     # partial: the answer step leaves out the CSRF field; htmx sends the token from the
     # page's <main hx-headers> (step_csrf), ~80 bytes less per step (issue 16).
@@ -84,7 +86,7 @@ def _render(sheet: quiz.Sheet, kind: str, position: int = 0, *, partial: bool = 
     if kind == "question":
         slot = sheet.slot(position)
         question = quiz_review.shown_question(slot.question_id)
-        context.update(slot=slot, question=question,
+        context.update(slot=slot, question=question, url=url or _url(sheet, kind, position),
                        choices=quiz_review.shown_choices(slot, question))
     if kind == "prediction":
         contest = db.session.get(Contest, sheet.contest_id)
@@ -105,7 +107,7 @@ def _after_post(sheet: quiz.Sheet, current: int):
     kind, position = _target(request.form.get("go", "next"), current, sheet.count)
     url = _url(sheet, kind, position)
     if is_htmx():
-        body, status = _render(sheet, kind, position, partial=True)
+        body, status = _render(sheet, kind, position, partial=True, url=url)
         return body, status, {"HX-Push-Url": url}
     return redirect(url, code=303)
 
