@@ -96,7 +96,7 @@ def _run(params: dict) -> tuple[list, bool]:
     return connection.execute(_SHEET, params).all(), written
 
 
-_COMPILED: dict = {}  # the PostgreSQL statement's text and its constants, per dialect
+_COMPILED: dict = {}  # the PostgreSQL statement's text and its constants, per driver
 
 
 def _driver_rows(connection, params: dict) -> list[tuple]:
@@ -105,10 +105,12 @@ def _driver_rows(connection, params: dict) -> list[tuple]:
     itself (bench/README.md, the answer step against the reference). A failure comes out
     as SQLAlchemy's DBAPIError, as from SQLAlchemy: a connection found dead is invalidated
     with the whole pool (its others died with it), and the caller may retry once."""
-    compiled = _COMPILED.get(connection.dialect)
+    dialect = connection.dialect
+    compiled = _COMPILED.get((dialect.name, dialect.driver))
     if compiled is None:
-        statement = _TOGETHER.compile(dialect=connection.dialect)
-        compiled = _COMPILED[connection.dialect] = (str(statement), dict(statement.params))
+        statement = _TOGETHER.compile(dialect=dialect)
+        compiled = _COMPILED[dialect.name, dialect.driver] = (str(statement),
+                                                              dict(statement.params))
     sql, constants = compiled
     dbapi = connection.connection
     cursor = dbapi.cursor()
