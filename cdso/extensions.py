@@ -5,9 +5,10 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import MetaData
+
+from cdso.web.csrf import RememberingCSRF
 
 # Named constraints so that Alembic's batch mode (SQLite) can alter them.
 NAMING = {
@@ -28,7 +29,7 @@ def init_migrations(app) -> None:
     Migrate(render_as_batch=True, compare_type=True).init_app(
         app, db, directory=str(app.config["MIGRATIONS_DIRECTORY"]))
 login_manager = LoginManager()
-csrf = CSRFProtect()
+csrf = RememberingCSRF()  # Flask-WTF's, each token verified once per worker
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 htmx = Htmx()
 cache = Cache()  # the one cache: cdso/caching.py

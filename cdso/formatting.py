@@ -109,6 +109,7 @@ def moment_phrase(value: dt.datetime) -> str:
     return format_datetime(to_local(value), "HH'h'mm 'ngày' dd/MM/y", locale=LOCALE)
 
 
+@functools.lru_cache(maxsize=4096)  # every answer step shows its attempt's deadline
 def clock(value: dt.datetime) -> str:
     """"15:07" in Vietnam time, for a deadline shown without JavaScript."""
     return format_time(to_local(value), "HH:mm", locale=LOCALE)

@@ -3,11 +3,13 @@ replayed stops working), and the answer step that checks the session in its own
 statement keeps every guarantee: owner, session, sequence, idempotent replay."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import create_engine, event, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from cdso.extensions import db
 from cdso.models import Account, AttemptQuestion, Role
@@ -103,23 +105,49 @@ def test_a_role_change_ends_every_earlier_session(app, contest):
     assert client.get("/doi-mat-khau").status_code == 302
 
 
+@contextlib.contextmanager
+def driver_statements(engine):
+    """Every statement the database driver is given, whether through SQLAlchemy or, as
+    the answer step on PostgreSQL, straight to psycopg on the session's connection."""
+    statements: list[str] = []
+    if engine.dialect.name != "postgresql":
+        def record(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return
+
+    import psycopg
+
+    class Recording(psycopg.Cursor):
+        def execute(self, query, *args, **kwargs):
+            statements.append(str(query))
+            return super().execute(query, *args, **kwargs)
+
+    engine.dispose()  # every connection from here is a new one, with the recording cursor
+
+    def checkout(dbapi_connection, *_args):
+        dbapi_connection.cursor_factory = Recording
+    event.listen(engine, "checkout", checkout)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "checkout", checkout)
+        engine.dispose()
+
+
 def test_the_answer_step_is_one_statement_and_loads_no_account(app, contest):
     client, _ = participant_client(app, contest)
     attempt_id = start(client)
     csrf = token(client, "/thi")
     key = answer_key(attempt_id)
     client.get(f"/thi/{attempt_id}/cau/2")  # the next question's text, cached per worker
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
     engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with driver_statements(engine) as statements:
         response = post_answer(client, attempt_id, 1, key[1], csrf)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200 and choices_on(response.get_data(as_text=True))
     writes = [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "WITH"))]
     assert len(writes) == 1 and "session_version" in writes[0]
@@ -175,6 +203,42 @@ def test_the_answer_step_retries_once_on_a_dropped_connection(app, contest, monk
     response = post_answer(client, attempt_id, 1, key[1], token(client, "/thi"))
     assert response.status_code == 200 and len(calls) == 2
     assert saved(attempt_id, 1)[0] == key[1]
+
+
+def test_the_answer_step_retries_once_when_postgresql_dropped_its_connection(app, contest,
+                                                                           monkeypatch):
+    """The worker's pooled connection is ended by the server (as by a restart): the step
+    finds it dead, invalidates the pool and saves on a fresh connection, once."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a server ending a connection: PostgreSQL")
+    client, _ = participant_client(app, contest)
+    attempt_id = start(client)
+    key, csrf = answer_key(attempt_id), token(client, "/thi")
+    assert post_answer(client, attempt_id, 1, key[1], csrf).status_code == 200
+    fresh()
+    admin = create_engine(db.engine.url, poolclass=NullPool)  # outside the app's pool
+    with admin.connect() as connection:  # end every connection of the app's pool
+        connection.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    admin.dispose()
+    from cdso.services.quiz import answering  # after attempts, which imports it
+    failures: list[DBAPIError] = []
+    real = answering._driver_rows
+
+    def watched(*args):
+        try:
+            return real(*args)
+        except DBAPIError as error:
+            failures.append(error)
+            raise
+
+    monkeypatch.setattr(answering, "_driver_rows", watched)
+    response = post_answer(client, attempt_id, 2, key[2], csrf)
+    assert response.status_code == 200 and choices_on(response.get_data(as_text=True))
+    assert len(failures) == 1 and failures[0].connection_invalidated
+    db.engine.dispose()
+    assert saved(attempt_id, 2)[0] == key[2]
 
 
 def test_the_answer_limit_is_a_token_bucket_in_memory():

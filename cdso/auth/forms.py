@@ -16,11 +16,15 @@ from sqlalchemy import select
 
 from cdso.extensions import db
 from cdso.formatting import by_name, to_local, utcnow
+from cdso.lazy import lazy_import
 from cdso.models import GROUP_LABELS, Contest, Organisation
 from cdso.services.accounts import registration as rules
 from cdso.services.units import catalogue as units
-from cdso.services.units.search import Choice, search_units
 from cdso.services.accounts.registration import Invalid, NewParticipant
+
+# RapidFuzz and the old-names tables (~4 MiB) load at the first unit search, not in every
+# worker at start (bench/README.md, the answer step against the reference).
+search = lazy_import("cdso.services.units.search")
 
 TEXT_FIELDS = ("full_name", "birth_date", "gender", "phone", "cccd", "unit_query", "unit_id",
                "old_ward", "old_district", "organisation_id", "group")
@@ -57,7 +61,7 @@ def unit_picker(values: dict[str, str], action: str = "") -> dict:
 
     Updates `values["unit_id"]` when the old address or an unambiguous name picks a unit."""
     note = ""
-    results: list[Choice] = []
+    results: list[search.Choice] = []
     if action == "old-address":
         converted = units.convert_old_address(values.get("old_ward", ""),
                                               values.get("old_district", ""))
@@ -71,7 +75,7 @@ def unit_picker(values: dict[str, str], action: str = "") -> dict:
         values["unit_id"] = ""
     unit = chosen_unit(values)
     if values.get("unit_query") and action != "old-address":
-        found = search_units(values["unit_query"])
+        found = search.search_units(values["unit_query"])
         results, note = found.choices, note or found.message
     elif unit is None and action == "search-unit":
         note = "Xin gõ tên xã, phường hoặc đặc khu rồi bấm Tìm."
@@ -79,7 +83,7 @@ def unit_picker(values: dict[str, str], action: str = "") -> dict:
         values["unit_id"] = str(unit.id)
         if all(choice.unit.id != unit.id for choice in results):
             # The chosen unit stays the only one: never a radio beside a hidden value.
-            results = [Choice(unit)] if action == "search-unit" else []
+            results = [search.Choice(unit)] if action == "search-unit" else []
     return {"unit_results": results, "unit_note": "" if unit and results else note,
             "chosen_unit": unit, "organisations": organisations_of(unit.id) if unit else [],
             "genders": GENDERS, "groups": GROUPS}

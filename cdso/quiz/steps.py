@@ -70,7 +70,9 @@ def _url(sheet: quiz.Sheet, kind: str, position: int) -> str:
 
 
 def _render(sheet: quiz.Sheet, kind: str, position: int = 0, *, partial: bool = False,
-            error: str | None = None, typed: str | None = None, status: int = 200):
+            error: str | None = None, typed: str | None = None, status: int = 200,
+            url: str | None = None):
+    """The step's page (or fragment); `url`: the step's own, when the caller has it."""
     now = utcnow()
     # partial: the answer step leaves out the CSRF field; htmx sends the token from the
     # page's <main hx-headers> (step_csrf), ~80 bytes less per step (issue 16).
@@ -83,8 +85,9 @@ def _render(sheet: quiz.Sheet, kind: str, position: int = 0, *, partial: bool = 
         context["strip_buttons"] = strip_buttons(sheet, position)
     if kind == "question":
         slot = sheet.slot(position)
-        context.update(slot=slot, question=quiz_review.shown_question(slot.question_id),
-                       choices=quiz_review.shown_choices(slot))
+        question = quiz_review.shown_question(slot.question_id)
+        context.update(slot=slot, question=question, url=url or _url(sheet, kind, position),
+                       choices=quiz_review.shown_choices(slot, question))
     if kind == "prediction":
         contest = db.session.get(Contest, sheet.contest_id)
         context["attempt_contest"] = contest
@@ -104,7 +107,7 @@ def _after_post(sheet: quiz.Sheet, current: int):
     kind, position = _target(request.form.get("go", "next"), current, sheet.count)
     url = _url(sheet, kind, position)
     if is_htmx():
-        body, status = _render(sheet, kind, position, partial=True)
+        body, status = _render(sheet, kind, position, partial=True, url=url)
         return body, status, {"HX-Push-Url": url}
     return redirect(url, code=303)
 

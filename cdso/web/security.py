@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
             _document_headers(headers)
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if response.mimetype == "text/html":
+        if headers.get("Content-Type", "").startswith("text/html"):  # not parsed: cheaper
             # Plain strings when the headers are not there yet (the usual case): werkzeug's
             # parsed Vary and Cache-Control objects cost ~5% of an answer step. A fragment
             # says only no-store (fewer bytes on the wire); a whole page is private too.

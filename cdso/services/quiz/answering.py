@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import bindparam, case, exists, literal_column, or_, select
+from sqlalchemy import bindparam, case, exists, func, literal_column, or_, select
+from sqlalchemy.exc import DBAPIError
 
 from cdso.extensions import db
 from cdso.models import Account, Attempt, AttemptQuestion
 from cdso.services.quiz.attempts import (GRACE, OPEN, SEQ_STEP, STALE_MESSAGE, AttemptNotFound,
-                                         InvalidAnswer, QuestionNotInAttempt, Sheet, Slot,
-                                         _check_writable, _refusal, _write_seq, load_sheet)
+                                         InvalidAnswer, QuestionNotInAttempt, Sheet,
+                                         _check_writable, _refusal, _write_seq, load_sheet, sheet_of)
 
 _aq, _at, _acc = AttemptQuestion.__table__, Attempt.__table__, Account.__table__
 
@@ -61,16 +62,19 @@ def _statements():
                 answered_at=case((_aq.c.chosen_choice_id == choice, _aq.c.answered_at),
                                  else_=bindparam("now")))
         .returning(_aq.c.id, _aq.c.answer_seq, _aq.c.chosen_choice_id))
-    columns = (_at.c.account_id, _at.c.contest_id, _at.c.number, _at.c.status,
+    attempt = (_at.c.account_id, _at.c.contest_id, _at.c.number, _at.c.status,
                _at.c.started_at, _at.c.deadline, _at.c.prediction, _at.c.prediction_seq,
-               _aq.c.position, _aq.c.id, _aq.c.question_id, _aq.c.choice_order,
-               _aq.c.chosen_choice_id, _aq.c.answer_seq,
-               session_ok.label("session_ok"))
-    sheet = (select(*columns).join(_aq, _aq.c.attempt_id == _at.c.id)
+               _aq.c.position, _aq.c.id, _aq.c.question_id, _aq.c.choice_order)
+    # Laid out as attempts._SHEET (read by position, attempts.sheet_of), then session_ok.
+    sheet = (select(*attempt, _aq.c.chosen_choice_id, _aq.c.answer_seq,
+                    session_ok.label("session_ok"))
+             .join(_aq, _aq.c.attempt_id == _at.c.id)
              .where(_at.c.id == bindparam("attempt")).order_by(_aq.c.position))
     saved = update.cte("saved")
-    together = (select(*columns, saved.c.answer_seq.label("saved_seq"),
-                       saved.c.chosen_choice_id.label("saved_choice"))
+    # The answered row as written, when it was, and whether it was (column 15).
+    together = (select(*attempt, func.coalesce(saved.c.chosen_choice_id, _aq.c.chosen_choice_id),
+                       func.coalesce(saved.c.answer_seq, _aq.c.answer_seq),
+                       session_ok.label("session_ok"), saved.c.id.isnot(None).label("written"))
                 .select_from(_at.join(_aq, _aq.c.attempt_id == _at.c.id)
                              .outerjoin(saved, saved.c.id == _aq.c.id))
                 .where(_at.c.id == bindparam("attempt")).order_by(_aq.c.position))
@@ -82,26 +86,47 @@ _UPDATE, _SHEET, _TOGETHER = _statements()
 
 
 def _run(params: dict) -> tuple[list, bool]:
-    """The sheet's rows as saved, and whether the answer was written."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        rows = db.session.execute(_TOGETHER, params).all()
-        written = {r.id: (r.saved_seq, r.saved_choice) for r in rows if r.saved_seq is not None}
-    else:
-        written = {r.id: (r.answer_seq, r.chosen_choice_id)
-                   for r in db.session.execute(_UPDATE, params).all()}
-        rows = db.session.execute(_SHEET, params).all()
-    return rows, written
+    """The sheet's rows as saved, and whether the answer was written, in the session's
+    transaction."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        rows = _driver_rows(connection, params)
+        return rows, any(r[15] for r in rows)
+    written = connection.execute(_UPDATE, params).first() is not None
+    return connection.execute(_SHEET, params).all(), written
 
 
-def _sheet(attempt_id: int, rows, written: dict) -> Sheet:
-    first = rows[0]
-    slots = []
-    for r in rows:
-        seq, chosen = written.get(r.id, (r.answer_seq, r.chosen_choice_id))
-        slots.append(Slot(r.position, r.id, r.question_id,
-                          [int(x) for x in r.choice_order.split(",")], chosen, seq))
-    return Sheet(attempt_id, first.contest_id, first.number, first.status, first.started_at,
-                 first.deadline, first.prediction, first.prediction_seq, slots)
+_COMPILED: dict = {}  # the PostgreSQL statement's text and its constants, per driver
+
+
+def _driver_rows(connection, params: dict) -> list[tuple]:
+    """The one statement run by the driver (psycopg) on the session's connection, its rows
+    as tuples. SQLAlchemy's execution and result objects cost as much CPU as the statement
+    itself (bench/README.md, the answer step against the reference). A failure comes out
+    as SQLAlchemy's DBAPIError, as from SQLAlchemy: a connection found dead is invalidated
+    with the whole pool (its others died with it), and the caller may retry once."""
+    dialect = connection.dialect
+    compiled = _COMPILED.get((dialect.name, dialect.driver))
+    if compiled is None:
+        statement = _TOGETHER.compile(dialect=dialect)
+        compiled = _COMPILED[dialect.name, dialect.driver] = (str(statement),
+                                                              dict(statement.params))
+    sql, constants = compiled
+    dbapi = connection.connection
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql, {**constants, **params})
+        return cursor.fetchall()
+    except connection.dialect.loaded_dbapi.Error as error:
+        dead = connection.dialect.is_disconnect(error, dbapi.dbapi_connection, cursor)
+        if dead:
+            connection.invalidate(error)
+            db.engine.dispose(close=False)
+        raise DBAPIError.instance(sql, params, error, connection.dialect.loaded_dbapi.Error,
+                                  connection_invalidated=dead,
+                                  dialect=connection.dialect) from error
+    finally:
+        cursor.close()
 
 
 def save_answer(attempt_id: int, account_id: int, position: int, choice_id: int | None,
@@ -124,11 +149,11 @@ def save_answer(attempt_id: int, account_id: int, position: int, choice_id: int 
         attempt=attempt_id, account=account_id, at_position=position, choice=choice_id,
         choice_pattern=f"%,{choice_id},%", sent=-1 if seq is None else max(seq, 0), now=now,
         oldest_deadline=now - GRACE, version=-1 if session_version is None else session_version))
-    if not rows or rows[0].account_id != account_id:
+    if not rows or rows[0][0] != account_id:
         raise AttemptNotFound(attempt_id)
-    if not rows[0].session_ok:
+    if not rows[0][14]:  # session_ok
         raise SessionEnded(attempt_id)
-    sheet = _sheet(attempt_id, rows, written)
+    sheet = sheet_of(attempt_id, rows)
     if written:
         return sheet
     return _why_not_written(sheet, position, choice_id, seq, now)

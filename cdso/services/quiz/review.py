@@ -43,9 +43,10 @@ def shown_question(question_id: int) -> ShownQuestion:
     return cached
 
 
-def shown_choices(slot: Slot) -> list[tuple[int, str]]:
-    """The slot's choices in the order drawn for this attempt: (id, text), nothing else."""
-    choices = shown_question(slot.question_id).choices
+def shown_choices(slot: Slot, question: ShownQuestion | None = None) -> list[tuple[int, str]]:
+    """The slot's choices in the order drawn for this attempt: (id, text), nothing else.
+    `question`: the slot's shown_question when the caller has it already."""
+    choices = (question or shown_question(slot.question_id)).choices
     return [(choice_id, choices[choice_id]) for choice_id in slot.choice_ids]
 
 
