@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable
 
 
-from cdso.caching import remember
+from cdso.caching import peek, remember
 from cdso.clock import local_midnight
 from cdso.extensions import db
 from cdso.formatting import utcnow
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 CURRENT_TTL = 90  # seconds: the minute being asked about, and a little more
 PAST_TTL = 3600
 DAYS_TTL = 600  # the sums of whole past days: a deleted account shows within 10 minutes
+WARM_GRACE = dt.timedelta(seconds=20)  # the minute's sweep has filled "now" by then
 
 
 def _key(*parts) -> str:
@@ -46,6 +47,23 @@ def cached(key: str, as_of: dt.datetime, compute: Callable[[], object],
            ttl: int | None = None):
     """`compute()` (JSON-able), or the value another request already stored for `key`."""
     return remember(key, compute, ttl or _ttl(as_of))
+
+
+def latest(key_of: Callable[[dt.datetime], str], as_of: dt.datetime,
+           compute: Callable[[], object]) -> tuple[dt.datetime, object]:
+    """(moment, value) for a page of "now" (`as_of`, the current minute): the minute's
+    value, computed ahead by `flask cdso sweep`; in the first WARM_GRACE of the minute,
+    while the sweep is still filling it, the previous minute's value when there is one
+    (the page states that moment), so no request pays the computation; else computed."""
+    found = peek(key_of(as_of))
+    if found is not None:
+        return as_of, found
+    if utcnow() - as_of < WARM_GRACE:
+        previous = as_of - dt.timedelta(minutes=1)
+        found = peek(key_of(previous))
+        if found is not None:
+            return previous, found
+    return as_of, cached(key_of(as_of), as_of, compute)
 
 
 def _encode(figures: dict) -> dict:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from cdso.caching import peek
 from cdso.extensions import db
 from cdso.models import Organisation, Topic, Unit
 from cdso.services.figures import cache
@@ -70,22 +71,13 @@ def _add(cells: dict, more: dict) -> None:
         cells.setdefault(key, Cell()).add(cell)
 
 
-def _peek(key: str):
-    """A value another request stored, without computing it (None when absent)."""
-    from cdso.extensions import cache as shared
-    try:
-        return shared.get(key)
-    except Exception:  # the shared cache is down: compute
-        return None
-
-
 def _minutes_upto(contest_id: int, hour: dt.datetime, minute: dt.datetime,
                   as_of: dt.datetime) -> dict:
     """The minute buckets of [hour, minute): the previous minute's shared sums plus one
     minute when another request left them, else a sum over the hour's minutes."""
     def compute():
         previous = minute - dt.timedelta(minutes=1)
-        found = _peek(cache._key("topics-minutes", contest_id, previous.isoformat())) \
+        found = peek(cache._key("topics-minutes", contest_id, previous.isoformat())) \
             if previous > hour else None
         if found is None:
             return _encode(bucket_sums(TopicMinute, "minute", contest_id, hour, minute,
