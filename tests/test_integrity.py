@@ -370,3 +370,25 @@ def test_the_sweep_computes_the_current_steps_signals_ahead_into_redis(
     db.session.commit()
     [signal] = overview.compute(contest, overview.signal_moment()).signals  # computed ahead
     assert signal.account_ids == sorted(p.id for p in people)
+
+
+def test_a_steps_first_minutes_show_the_previous_step_until_the_sweep_computed_it(
+        app, contest, clock):
+    use_redis_cache(app, empty_redis())
+    people = _fast_unit(contest, clock)  # the clock now at T0 + 2 days, a step's start
+    step = overview.signal_moment()
+    clock.move_to((step - overview.STEP + overview.GRACE).replace(tzinfo=dt.UTC))
+    earlier = overview.current(contest)  # past the grace, nothing ahead: computed here
+    assert earlier.as_of == step - overview.STEP
+    assert [s.account_ids for s in earlier.signals] == [sorted(p.id for p in people)]
+    late = join(contest, clock, step - dt.timedelta(minutes=1))
+    finish(contest, late, step - dt.timedelta(minutes=1), seconds=20)
+    clock.move_to((step + dt.timedelta(minutes=1)).replace(tzinfo=dt.UTC))
+    shown = overview.current(contest)  # the sweep is still at it: the previous step
+    assert shown.as_of == earlier.as_of
+    assert [s.account_ids for s in shown.signals] == [s.account_ids for s in earlier.signals]
+    assert overview.publication_flags(contest)["units"] == ["Phường Gia Viên"]
+    clock.move_to((step + overview.GRACE).replace(tzinfo=dt.UTC))
+    [signal] = overview.current(contest).signals  # past the grace: this step, computed
+    assert late.id in signal.account_ids and len(signal.account_ids) == 7
+    assert overview.compute(contest, step).signals[0].account_ids == signal.account_ids

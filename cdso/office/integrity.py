@@ -33,7 +33,7 @@ def _unit_names() -> dict[int, str]:
 
 def _page(contest, typed=None, errors=None, notice=""):
     units = scope.visible_unit_ids(current_user)
-    found = overview.compute(contest, overview.signal_moment(), units)
+    found = overview.current(contest, units)
     return render_template(
         "office/integrity/index.html", contest=contest, found=found, names=_unit_names(),
         limits=integrity_settings.thresholds(contest), specs=integrity_settings.THRESHOLDS,
@@ -51,7 +51,7 @@ def integrity_page():
 
 def _signal_or_404(contest, key: str, unit_raw: str):
     unit = scope.unit_or_404(current_user, unit_raw)
-    found = overview.compute(contest, overview.signal_moment(), {unit.id})
+    found = overview.current(contest, {unit.id})
     signal = next((s for s in found.signals if s.key == key), None)
     if signal is None:
         abort(404)

@@ -50,20 +50,21 @@ def cached(key: str, as_of: dt.datetime, compute: Callable[[], object],
 
 
 def latest(key_of: Callable[[dt.datetime], str], as_of: dt.datetime,
-           compute: Callable[[], object]) -> tuple[dt.datetime, object]:
-    """(moment, value) for a page of "now" (`as_of`, the current minute): the minute's
-    value, computed ahead by `flask cdso sweep`; in the first WARM_GRACE of the minute,
-    while the sweep is still filling it, the previous minute's value when there is one
-    (the page states that moment), so no request pays the computation; else computed."""
+           compute: Callable[[], object], *, step: dt.timedelta = dt.timedelta(minutes=1),
+           grace: dt.timedelta = WARM_GRACE, ttl: int | None = None
+           ) -> tuple[dt.datetime, object]:
+    """(moment, value) for a page of "now" (`as_of`, the current minute or `step`): the
+    value computed ahead by `flask cdso sweep`; in the step's first `grace`, while the
+    sweep is still computing it, the previous step's value when there is one (the page
+    states that moment), so no request pays the computation; else computed here."""
     found = peek(key_of(as_of))
     if found is not None:
         return as_of, found
-    if utcnow() - as_of < WARM_GRACE:
-        previous = as_of - dt.timedelta(minutes=1)
-        found = peek(key_of(previous))
+    if utcnow() - as_of < grace:
+        found = peek(key_of(as_of - step))
         if found is not None:
-            return previous, found
-    return as_of, cached(key_of(as_of), as_of, compute)
+            return as_of - step, found
+    return as_of, cached(key_of(as_of), as_of, compute, ttl)
 
 
 def _encode(figures: dict) -> dict:
