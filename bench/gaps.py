@@ -196,7 +196,8 @@ def forget_current_minute(app) -> None:
     with app.app_context():
         import redis
         client = redis.Redis.from_url(app.config["CACHE_REDIS_URL"])
-        keys = client.keys("cdso:fig:*:topics:*") + client.keys("cdso:fig:*:topics-page:*")
+        keys = [key for pattern in ("topics", "topics-page", "topics-unit")
+                for key in client.keys(f"cdso:fig:*:{pattern}:*")]
         keys += client.keys(f"cdso:fig:*:topics-minutes:*:{now_minute().isoformat()}")
         if keys:
             client.delete(*keys)
