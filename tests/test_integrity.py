@@ -392,3 +392,21 @@ def test_a_steps_first_minutes_show_the_previous_step_until_the_sweep_computed_i
     [signal] = overview.current(contest).signals  # past the grace: this step, computed
     assert late.id in signal.account_ids and len(signal.account_ids) == 7
     assert overview.compute(contest, step).signals[0].account_ids == signal.account_ids
+
+
+def test_the_signals_are_listed_page_by_page_in_ranked_order(contest, clock, client,
+                                                             monkeypatch):
+    from cdso.office import integrity as page
+    monkeypatch.setattr(page, "SIGNALS_PER_PAGE", 1)
+    _fast_unit(contest, clock)  # 6 of 6 attempts in Gia Viên
+    for i in range(5):  # 5 of 6 in Lê Chân: a smaller share, ranked second
+        person = join(contest, clock, T0 + dt.timedelta(minutes=20 + i), unit_name=LE_CHAN)
+        finish(contest, person, T0 + dt.timedelta(hours=1), seconds=20)
+    clock.move_to((T0 + dt.timedelta(days=2)).replace(tzinfo=dt.UTC))
+    factories.sign_in(client, factories.make_official(Role.ADMIN, unit_name=None))
+    first = client.get("/quan-tri/kiem-tra-so-lieu").get_data(as_text=True)
+    second = client.get("/quan-tri/kiem-tra-so-lieu?trang=2").get_data(as_text=True)
+    assert "Tín hiệu (2; chưa xem xét: 2)" in first and "Trang sau" in first
+    rows = [html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] for html in (first, second)]
+    assert GIA_VIEN in rows[0] and LE_CHAN not in rows[0]
+    assert LE_CHAN in rows[1] and GIA_VIEN not in rows[1] and "Trang trước" in second

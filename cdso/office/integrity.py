@@ -17,6 +17,9 @@ from cdso.services.contest.current import current_contest
 from cdso.services.integrity import overview, review
 from cdso.services.integrity import settings as integrity_settings
 from cdso.web import pages
+from cdso.web.pagination import page_number, paginate_list
+
+SIGNALS_PER_PAGE = 50  # ranked: the signals touching most of a unit's figure come first
 
 
 
@@ -34,8 +37,10 @@ def _unit_names() -> dict[int, str]:
 def _page(contest, typed=None, errors=None, notice=""):
     units = scope.visible_unit_ids(current_user)
     found = overview.current(contest, units)
+    listing = paginate_list(found.signals, page_number(), SIGNALS_PER_PAGE)
     return render_template(
-        "office/integrity/index.html", contest=contest, found=found, names=_unit_names(),
+        "office/integrity/index.html", contest=contest, found=found, listing=listing,
+        names=_unit_names(),
         limits=integrity_settings.thresholds(contest), specs=integrity_settings.THRESHOLDS,
         typed=typed or integrity_settings.typed_from(contest), errors=errors or {},
         notice=notice, is_city=scope.is_city(current_user), verdicts=VERDICTS), \
