@@ -12,9 +12,10 @@ and rebuilding from them (an hour of the shared machine): a bucket row for every
 since the contest opened (ten days ago, as bench/bulk_seed.py), every unit with its 4
 organisations and "none" weighted like the real contest (a few large units, a long
 tail), every topic (20 questions over 9 topics: 3, 3, 2, … as the quotas spread them);
-minute rows for the last two hours with one minute's share of attempts each. Three runs,
-as bench/dashboard.py: with the shared Redis cache as deployed, with the current
-minute's sums dropped before every request, and with no Redis.
+minute rows for the last two hours with one minute's share of attempts each. Four runs:
+with the shared Redis cache as deployed; the first request of a minute (its grids and
+pages dropped first) after `flask cdso sweep`'s part has drawn the city page ahead (the
+sweep's time reported apart), and with nothing drawn ahead; and with no Redis.
 """
 from __future__ import annotations
 
@@ -268,8 +269,9 @@ INTRO = """
 and made again) holding the topic buckets of 3 million participants' 60 million answers,
 generated directly (see the script's docstring for why and how); `bench/gaps.py` then
 times the pages through the Flask test client, signed in as the city administrator and
-the clerk of the largest unit: with the shared Redis cache, with the current minute's
-sums dropped before each request, and with no Redis.
+the clerk of the largest unit: with the shared Redis cache; as the first request of a
+minute (the minute's grids and pages dropped before each request) after the sweep has
+drawn the city page ahead, and with nothing drawn ahead; and with no Redis.
 """
 
 
