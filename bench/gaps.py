@@ -12,9 +12,10 @@ and rebuilding from them (an hour of the shared machine): a bucket row for every
 since the contest opened (ten days ago, as bench/bulk_seed.py), every unit with its 4
 organisations and "none" weighted like the real contest (a few large units, a long
 tail), every topic (20 questions over 9 topics: 3, 3, 2, … as the quotas spread them);
-minute rows for the last two hours with one minute's share of attempts each. Three runs,
-as bench/dashboard.py: with the shared Redis cache as deployed, with the current
-minute's sums dropped before every request, and with no Redis.
+minute rows for the last two hours with one minute's share of attempts each. Four runs:
+with the shared Redis cache as deployed; the first request of a minute (its grids and
+pages dropped first) after `flask cdso sweep`'s part has drawn the city page ahead (the
+sweep's time reported apart), and with nothing drawn ahead; and with no Redis.
 """
 from __future__ import annotations
 
@@ -196,10 +197,28 @@ def forget_current_minute(app) -> None:
     with app.app_context():
         import redis
         client = redis.Redis.from_url(app.config["CACHE_REDIS_URL"])
-        keys = client.keys("cdso:fig:*:topics:*")
+        keys = [key for pattern in ("topics", "topics-page", "topics-unit")
+                for key in client.keys(f"cdso:fig:*:{pattern}:*")]
         keys += client.keys(f"cdso:fig:*:topics-minutes:*:{now_minute().isoformat()}")
         if keys:
             client.delete(*keys)
+
+
+WARM_MS: list[float] = []
+
+
+def forget_then_sweep(app) -> None:
+    """A new minute as deployed: nothing of it drawn yet, then `flask cdso sweep`'s part for
+    the heat map (the city page's default view drawn ahead; its time kept in WARM_MS)."""
+    forget_current_minute(app)
+    from cdso.extensions import db
+    from cdso.models import Contest
+    from cdso.office.gaps import warm_city_page
+    with app.app_context():
+        started = time.perf_counter()
+        assert warm_city_page(db.session.scalars(db.select(Contest)).first())
+        WARM_MS.append((time.perf_counter() - started) * 1000)
+        db.session.remove()
 
 
 def time_pages(app, requests: int, before_each=None, warmup: int = 3) -> list[tuple]:
@@ -250,8 +269,9 @@ INTRO = """
 and made again) holding the topic buckets of 3 million participants' 60 million answers,
 generated directly (see the script's docstring for why and how); `bench/gaps.py` then
 times the pages through the Flask test client, signed in as the city administrator and
-the clerk of the largest unit: with the shared Redis cache, with the current minute's
-sums dropped before each request, and with no Redis.
+the clerk of the largest unit: with the shared Redis cache; as the first request of a
+minute (the minute's grids and pages dropped before each request) after the sweep has
+drawn the city page ahead, and with nothing drawn ahead; and with no Redis.
 """
 
 
@@ -284,7 +304,16 @@ def main() -> None:
     print(data)
     print(f"shared cache ({args.requests} requests per page):")
     cached = time_pages(cached_app, args.requests)
-    print(f"first request of a minute ({args.uncached_requests} requests per page):")
+    print(f"first request of a minute, after the sweep ({args.uncached_requests} requests "
+          "per page):")
+    swept = time_pages(cached_app, args.uncached_requests, before_each=forget_then_sweep)
+    warm = (f"the sweep drew the city page ahead in {statistics.median(WARM_MS):.1f} ms at the "
+            f"median, {percentile(WARM_MS, 0.95):.1f} ms p95 ({len(WARM_MS)} times)")
+    print(f"  {warm}")
+    print(f"first request of a minute, nothing drawn ahead ({args.uncached_requests} "
+          "requests per page):")
+    from cdso.services.figures import cache as figure_cache
+    figure_cache.WARM_GRACE = dt.timedelta(0)  # as if no sweep ran: drawn in the request
     first = time_pages(cached_app, args.uncached_requests, before_each=forget_current_minute)
     print(f"no cache ({args.uncached_requests} requests per page):")
     uncached = time_pages(plain_app, args.uncached_requests)
@@ -299,8 +328,11 @@ def main() -> None:
             f"`bench/gaps.py --seed-only`). Machine: {machine}, shared with other work "
             f"({load}). Flask test client, one process. Budget: p95 ≤ {BUDGET_MS} ms.", "",
             report(f"Shared cache (Redis), {args.requests} requests per page", cached), "",
-            report(f"First request of a minute, {args.uncached_requests} requests per page",
-                   first), "",
+            report(f"First request of a minute after the sweep drew the city page "
+                   f"(default view) ahead, {args.uncached_requests} requests per page", swept),
+            "", f"Timed apart: {warm}.", "",
+            report(f"First request of a minute with nothing drawn ahead (no sweep), "
+                   f"{args.uncached_requests} requests per page", first), "",
             report(f"No cache, {args.uncached_requests} requests per page", uncached), ""])
         readme.append_to_section("## Knowledge gaps at city scale", section, INTRO)
         print(f"appended to {readme.README}")

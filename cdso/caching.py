@@ -13,6 +13,16 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+def peek(key: str):
+    """The value another request stored under `key`, without computing it (None when
+    absent or when the cache cannot be reached)."""
+    try:
+        return cache.get(key)
+    except Exception as error:  # Redis down: the caller computes
+        log.warning("cache unavailable: %s", error)
+        return None
+
+
 def remember(key: str, compute: Callable[[], T], timeout: int) -> T:
     """The value stored under `key`, or `compute()` stored there for `timeout` seconds."""
     try:

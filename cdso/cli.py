@@ -104,8 +104,13 @@ def sweep_command() -> None:
     from cdso.services.contest.current import current_contest
     from cdso.services.integrity import overview
 
-    contest = current_contest()  # the integrity signals of the current 10 minutes, shared
-    if contest is not None and overview.warm(contest):
+    from cdso.office.gaps import warm_city_page
+
+    contest = current_contest()
+    if contest is not None and warm_city_page(contest):  # the heat map of this minute
+        db.session.rollback()
+        click.echo("Đã vẽ sẵn bảng nhiệt kiến thức theo chủ đề.")
+    if contest is not None and overview.warm(contest):  # the signals of these 10 minutes
         db.session.rollback()
         click.echo("Đã tính sẵn các tín hiệu kiểm tra số liệu.")
 

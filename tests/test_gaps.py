@@ -286,12 +286,19 @@ def test_the_shared_city_grid_adds_up_to_the_plain_sums(app, contest, monkeypatc
     for i, offset in enumerate((0, 26 * 60, 29 * 60 + 2, 29 * 60 + 3, 29 * 60 + 5)):
         play(contest, factories.make_participant(contest), one_each(bank, {}, default=i % 2 == 0),
              start + dt.timedelta(minutes=offset, seconds=10))
+    unit = factories.unit()
     try:
         for minutes in range(29 * 60, 29 * 60 + 8):  # minute by minute through the last hour
             as_of = start + dt.timedelta(minutes=minutes)
             grid = gaps.city_grid(contest.id, as_of)
             assert grid.cells == topics.cells_by(contest.id, as_of), as_of
+            plain = topics.cells_by(contest.id, as_of, gaps.ORG_DIMS, unit_id=unit.id)
+            assert gaps._decode(gaps._split_grid(contest.id, as_of, unit.id)) == plain, as_of
+            own = gaps.unit_gaps(contest.id, unit, as_of).own
+            assert {t: c.answered for t, c in own.items()} == {
+                t: sum(c.answered for (_o, tid), c in plain.items() if tid == t) for t in own}
         assert client.keys("*topics-minutes*")  # the minutes were shared
+        assert client.keys(f"*topics-minutes*:u{unit.id}:*")  # and the unit's
     finally:
         client.flushdb()
 

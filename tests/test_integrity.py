@@ -370,3 +370,43 @@ def test_the_sweep_computes_the_current_steps_signals_ahead_into_redis(
     db.session.commit()
     [signal] = overview.compute(contest, overview.signal_moment()).signals  # computed ahead
     assert signal.account_ids == sorted(p.id for p in people)
+
+
+def test_a_steps_first_minutes_show_the_previous_step_until_the_sweep_computed_it(
+        app, contest, clock):
+    use_redis_cache(app, empty_redis())
+    people = _fast_unit(contest, clock)  # the clock now at T0 + 2 days, a step's start
+    step = overview.signal_moment()
+    clock.move_to((step - overview.STEP + overview.GRACE).replace(tzinfo=dt.UTC))
+    earlier = overview.current(contest)  # past the grace, nothing ahead: computed here
+    assert earlier.as_of == step - overview.STEP
+    assert [s.account_ids for s in earlier.signals] == [sorted(p.id for p in people)]
+    late = join(contest, clock, step - dt.timedelta(minutes=1))
+    finish(contest, late, step - dt.timedelta(minutes=1), seconds=20)
+    clock.move_to((step + dt.timedelta(minutes=1)).replace(tzinfo=dt.UTC))
+    shown = overview.current(contest)  # the sweep is still at it: the previous step
+    assert shown.as_of == earlier.as_of
+    assert [s.account_ids for s in shown.signals] == [s.account_ids for s in earlier.signals]
+    assert overview.publication_flags(contest)["units"] == ["Phường Gia Viên"]
+    clock.move_to((step + overview.GRACE).replace(tzinfo=dt.UTC))
+    [signal] = overview.current(contest).signals  # past the grace: this step, computed
+    assert late.id in signal.account_ids and len(signal.account_ids) == 7
+    assert overview.compute(contest, step).signals[0].account_ids == signal.account_ids
+
+
+def test_the_signals_are_listed_page_by_page_in_ranked_order(contest, clock, client,
+                                                             monkeypatch):
+    from cdso.office import integrity as page
+    monkeypatch.setattr(page, "SIGNALS_PER_PAGE", 1)
+    _fast_unit(contest, clock)  # 6 of 6 attempts in Gia Viên
+    for i in range(5):  # 5 of 6 in Lê Chân: a smaller share, ranked second
+        person = join(contest, clock, T0 + dt.timedelta(minutes=20 + i), unit_name=LE_CHAN)
+        finish(contest, person, T0 + dt.timedelta(hours=1), seconds=20)
+    clock.move_to((T0 + dt.timedelta(days=2)).replace(tzinfo=dt.UTC))
+    factories.sign_in(client, factories.make_official(Role.ADMIN, unit_name=None))
+    first = client.get("/quan-tri/kiem-tra-so-lieu").get_data(as_text=True)
+    second = client.get("/quan-tri/kiem-tra-so-lieu?trang=2").get_data(as_text=True)
+    assert "Tín hiệu (2; chưa xem xét: 2)" in first and "Trang sau" in first
+    rows = [html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] for html in (first, second)]
+    assert GIA_VIEN in rows[0] and LE_CHAN not in rows[0]
+    assert LE_CHAN in rows[1] and GIA_VIEN not in rows[1] and "Trang trước" in second

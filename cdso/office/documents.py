@@ -73,7 +73,7 @@ def _integrity_flags(document) -> dict | None:
     if document.unit_id is not None or document.status != "draft":
         return None
     contest = db.session.get(Contest, document.contest_id)
-    return overview.publication_flags(contest, overview.signal_moment()) if contest else None
+    return overview.publication_flags(contest) if contest else None
 
 
 def _edit_page(document, values: dict, moment: str, errors: dict, preview: tuple,

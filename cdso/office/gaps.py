@@ -3,7 +3,10 @@ of every unit × topic, the map coloured by one topic, units sorted by any topic
 one unit (by organisation, with its "Chủ đề cần tăng cường")."""
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+import hashlib
+import json
+
+from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -15,7 +18,7 @@ from cdso.services.accounts import scope
 from cdso.services.contest.current import current_contest
 from cdso.services.documents.svg_heatmap import HeatRow, render_heatmap
 from cdso.services.documents.svg_map import Measure, UnitPoint, render_unit_map
-from cdso.services.figures import cache, gaps
+from cdso.services.figures import cache, dashboard, gaps
 
 
 def _tooltip(label: str, topic: str, cell) -> str:
@@ -60,8 +63,33 @@ def gaps_unit(unit_id: int):
     return _unit_page(contest, unit)
 
 
+CITY_VIEW = ("theo", "chieu", "ban-do")  # the view's arguments, besides the moment
+
+
 def _city_page(contest):
     as_of, moment_error, luc = _moment(contest)
+    if moment_error:  # the message and what was typed belong to this request: not shared
+        body = city_body(contest, as_of, moment_error, luc)
+    elif luc:
+        body = cache.cached(_body_key(contest, as_of, luc), as_of,
+                            lambda: city_body(contest, as_of, None, luc))
+    else:  # now: computed ahead by the sweep (warm_city_page)
+        _shown, body = cache.latest(lambda moment: _body_key(contest, moment, luc), as_of,
+                                    lambda: city_body(contest, as_of, None, luc))
+    return render_template("office/gaps/city.html", body=Markup(body))
+
+
+def _body_key(contest, as_of, luc: str) -> str:
+    """The city page's body is the same for every official asking the same view in the
+    same minute: drawn once and shared (cdso.services.figures.cache)."""
+    view = json.dumps([luc] + [request.args.get(name, "") for name in CITY_VIEW])
+    return cache._key("topics-page", contest.id, as_of.isoformat(),
+                      hashlib.sha1(view.encode()).hexdigest()[:12])
+
+
+def city_body(contest, as_of, moment_error, luc) -> str:
+    """The city page without the office frame: the city by topic, the heat map of every
+    unit × topic (sorted as asked) and the map coloured by one topic."""
     grid = gaps.city_grid(contest.id, as_of)
     topic_list = grid.topics
     sort_topic = _topic_arg("theo", topic_list, None)
@@ -71,18 +99,27 @@ def _city_page(contest):
     map_topic = _topic_arg("ban-do", topic_list, weakest_city or
                            (topic_list[0] if topic_list else None))
     city_cells = {t.id: grid.city.get(t.id) or gaps.Cell() for t in topic_list}
-    # The drawings are the same for every official asking the same view in the same
-    # minute: drawn once and shared (cdso.services.figures.cache).
-    key = cache._key("topics-svg", contest.id, as_of.isoformat(), luc or "-",
-                     sort_topic.number if sort_topic else 0, int(descending),
-                     map_topic.number if map_topic else 0)
-    heatmap, unit_map = cache.cached(key, as_of, lambda: _city_drawings(
-        grid, city_cells, sort_topic, descending, map_topic, luc))
-    return render_template("office/gaps/city.html", grid=grid, topics=topic_list,
+    heatmap, unit_map = _city_drawings(grid, city_cells, sort_topic, descending, map_topic, luc)
+    return render_template("office/gaps/_city_body.html", grid=grid, topics=topic_list,
                            city=city_cells, heatmap=Markup(heatmap),
                            unit_map=Markup(unit_map) if unit_map else None,
                            sort_topic=sort_topic, descending=descending, map_topic=map_topic,
                            as_of=as_of, moment_error=moment_error, luc=luc)
+
+
+def warm_city_page(contest) -> bool:
+    """Draw the city page of the current minute (its default view) into the shared cache,
+    unless already there: run by `flask cdso sweep` every minute, so no official waits
+    for the heat map. Needs Redis (nothing another process could read otherwise)."""
+    if current_app.config.get("CACHE_TYPE") != "RedisCache":
+        return False
+    as_of = dashboard.now_minute()
+    with current_app.test_request_context():
+        path = url_for("office.gaps")
+    with current_app.test_request_context(path):
+        cache.cached(_body_key(contest, as_of, ""), as_of,
+                     lambda: city_body(contest, as_of, None, ""))
+    return True
 
 
 def _city_drawings(grid, city_cells, sort_topic, descending, map_topic, luc):

@@ -17,6 +17,9 @@ from cdso.services.contest.current import current_contest
 from cdso.services.integrity import overview, review
 from cdso.services.integrity import settings as integrity_settings
 from cdso.web import pages
+from cdso.web.pagination import page_number, paginate_list
+
+SIGNALS_PER_PAGE = 50  # ranked: the signals touching most of a unit's figure come first
 
 
 
@@ -33,9 +36,11 @@ def _unit_names() -> dict[int, str]:
 
 def _page(contest, typed=None, errors=None, notice=""):
     units = scope.visible_unit_ids(current_user)
-    found = overview.compute(contest, overview.signal_moment(), units)
+    found = overview.current(contest, units)
+    listing = paginate_list(found.signals, page_number(), SIGNALS_PER_PAGE)
     return render_template(
-        "office/integrity/index.html", contest=contest, found=found, names=_unit_names(),
+        "office/integrity/index.html", contest=contest, found=found, listing=listing,
+        names=_unit_names(),
         limits=integrity_settings.thresholds(contest), specs=integrity_settings.THRESHOLDS,
         typed=typed or integrity_settings.typed_from(contest), errors=errors or {},
         notice=notice, is_city=scope.is_city(current_user), verdicts=VERDICTS), \
@@ -51,7 +56,7 @@ def integrity_page():
 
 def _signal_or_404(contest, key: str, unit_raw: str):
     unit = scope.unit_or_404(current_user, unit_raw)
-    found = overview.compute(contest, overview.signal_moment(), {unit.id})
+    found = overview.current(contest, {unit.id})
     signal = next((s for s in found.signals if s.key == key), None)
     if signal is None:
         abort(404)

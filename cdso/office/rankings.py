@@ -93,7 +93,7 @@ def ranking_run(run_id: int, error: str | None = None, typed: dict | None = None
     run = _run_or_404(run_id)
     flags = None
     if not run.published_at and not run.superseded_at:  # the publication preview
-        flags = overview.publication_flags(run_contest(run), overview.signal_moment())
+        flags = overview.publication_flags(run_contest(run))
     return render_template("office/rankings/run.html", run=run, rows=winners.rows(run),
                            title=ranking.run_title(run), error=error, now=utcnow(),
                            no_population=coverage_prizes.units_without_population(run, False),

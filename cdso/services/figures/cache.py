@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable
 
 
-from cdso.caching import remember
+from cdso.caching import peek, remember
 from cdso.clock import local_midnight
 from cdso.extensions import db
 from cdso.formatting import utcnow
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 CURRENT_TTL = 90  # seconds: the minute being asked about, and a little more
 PAST_TTL = 3600
 DAYS_TTL = 600  # the sums of whole past days: a deleted account shows within 10 minutes
+WARM_GRACE = dt.timedelta(seconds=20)  # the minute's sweep has filled "now" by then
 
 
 def _key(*parts) -> str:
@@ -46,6 +47,24 @@ def cached(key: str, as_of: dt.datetime, compute: Callable[[], object],
            ttl: int | None = None):
     """`compute()` (JSON-able), or the value another request already stored for `key`."""
     return remember(key, compute, ttl or _ttl(as_of))
+
+
+def latest(key_of: Callable[[dt.datetime], str], as_of: dt.datetime,
+           compute: Callable[[], object], *, step: dt.timedelta = dt.timedelta(minutes=1),
+           grace: dt.timedelta = WARM_GRACE, ttl: int | None = None
+           ) -> tuple[dt.datetime, object]:
+    """(moment, value) for a page of "now" (`as_of`, the current minute or `step`): the
+    value computed ahead by `flask cdso sweep`; in the step's first `grace`, while the
+    sweep is still computing it, the previous step's value when there is one (the page
+    states that moment), so no request pays the computation; else computed here."""
+    found = peek(key_of(as_of))
+    if found is not None:
+        return as_of, found
+    if utcnow() - as_of < grace:
+        found = peek(key_of(as_of - step))
+        if found is not None:
+            return as_of - step, found
+    return as_of, cached(key_of(as_of), as_of, compute, ttl)
 
 
 def _encode(figures: dict) -> dict:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from cdso.caching import peek
 from cdso.extensions import db
 from cdso.models import Organisation, Topic, Unit
 from cdso.services.figures import cache
@@ -19,6 +20,7 @@ from cdso.services.figures.topics import Cell, bucket_sums, cells_by, source_sum
 from cdso.services.units.catalogue import plain_key
 
 DIMS = ("unit_id", "topic_id")
+ORG_DIMS = ("organisation_id", "topic_id")  # one unit's grid
 HOURS_TTL = 7200  # a day's whole hours: they never change once past
 MINUTES_TTL = 180  # an hour's whole minutes, read again by the next minute
 MIN_PEOPLE = 10  # open data: a cell with fewer finished participants is not published
@@ -70,52 +72,52 @@ def _add(cells: dict, more: dict) -> None:
         cells.setdefault(key, Cell()).add(cell)
 
 
-def _peek(key: str):
-    """A value another request stored, without computing it (None when absent)."""
-    from cdso.extensions import cache as shared
-    try:
-        return shared.get(key)
-    except Exception:  # the shared cache is down: compute
-        return None
+def _piece(name: str, contest_id: int, unit_id: int | None, *parts) -> str:
+    """The shared key of a piece of the city's grid, or of one unit's by organisation."""
+    return cache._key(name, contest_id, *([f"u{unit_id}"] if unit_id else []), *parts)
 
 
-def _minutes_upto(contest_id: int, hour: dt.datetime, minute: dt.datetime,
-                  as_of: dt.datetime) -> dict:
+def _minutes_upto(contest_id: int, unit_id: int | None, hour: dt.datetime,
+                  minute: dt.datetime, as_of: dt.datetime) -> dict:
     """The minute buckets of [hour, minute): the previous minute's shared sums plus one
     minute when another request left them, else a sum over the hour's minutes."""
+    dims = ORG_DIMS if unit_id else DIMS
+
     def compute():
         previous = minute - dt.timedelta(minutes=1)
-        found = _peek(cache._key("topics-minutes", contest_id, previous.isoformat())) \
+        found = peek(_piece("topics-minutes", contest_id, unit_id, previous.isoformat())) \
             if previous > hour else None
         if found is None:
             return _encode(bucket_sums(TopicMinute, "minute", contest_id, hour, minute,
-                                       DIMS, None))
+                                       dims, unit_id))
         cells = _decode(found)
-        _add(cells, bucket_sums(TopicMinute, "minute", contest_id, previous, minute, DIMS,
-                                None))
+        _add(cells, bucket_sums(TopicMinute, "minute", contest_id, previous, minute, dims,
+                                unit_id))
         return _encode(cells)
-    return _decode(cache.cached(cache._key("topics-minutes", contest_id, minute.isoformat()),
-                                as_of, compute, ttl=MINUTES_TTL))
+    return _decode(cache.cached(_piece("topics-minutes", contest_id, unit_id,
+                                       minute.isoformat()), as_of, compute, ttl=MINUTES_TTL))
 
 
-def _split_grid(contest_id: int, as_of: dt.datetime) -> dict:
-    """cells_by(unit, topic) as shared pieces: the days before the moment's day (summed
-    once every DAYS_TTL), that day's whole hours before the moment's hour (once an hour),
-    the hour's whole minutes (from the previous minute's sums), the moment's own minute."""
+def _split_grid(contest_id: int, as_of: dt.datetime, unit_id: int | None = None) -> dict:
+    """cells_by(unit, topic) for the city, or cells_by(organisation, topic) for one unit,
+    as shared pieces: the days before the moment's day (summed once every DAYS_TTL), that
+    day's whole hours before the moment's hour (once an hour), the hour's whole minutes
+    (from the previous minute's sums), the moment's own minute."""
+    dims = ORG_DIMS if unit_id else DIMS
     midnight = cache.local_midnight(as_of)
     hour, minute = hour_of(as_of), minute_of(as_of)
     cells = _decode(cache.cached(
-        cache._key("topics-upto", contest_id, midnight.isoformat()), as_of,
-        lambda: _encode(cells_by(contest_id, midnight)), ttl=cache.DAYS_TTL))
+        _piece("topics-upto", contest_id, unit_id, midnight.isoformat()), as_of,
+        lambda: _encode(cells_by(contest_id, midnight, dims, unit_id)), ttl=cache.DAYS_TTL))
     if hour > midnight:
         _add(cells, _decode(cache.cached(
-            cache._key("topics-hours", contest_id, midnight.isoformat(), hour.isoformat()),
+            _piece("topics-hours", contest_id, unit_id, midnight.isoformat(), hour.isoformat()),
             as_of, lambda: _encode(bucket_sums(TopicBucket, "hour", contest_id, midnight, hour,
-                                               DIMS, None)), ttl=HOURS_TTL)))
+                                               dims, unit_id)), ttl=HOURS_TTL)))
     if minute > hour:
-        _add(cells, _minutes_upto(contest_id, hour, minute, as_of))
+        _add(cells, _minutes_upto(contest_id, unit_id, hour, minute, as_of))
     if as_of > minute:
-        _add(cells, source_sums(contest_id, minute, as_of, DIMS, None))
+        _add(cells, source_sums(contest_id, minute, as_of, dims, unit_id))
     return _encode(cells)
 
 
@@ -195,8 +197,7 @@ def unit_gaps(contest_id: int, unit: Unit, as_of: dt.datetime) -> UnitGaps:
     """One unit by topic and by organisation, with the city for comparison."""
     topic_list = topics()
     raw = cache.cached(cache._key("topics-unit", contest_id, unit.id, as_of.isoformat()), as_of,
-                       lambda: _encode(cells_by(contest_id, as_of, ("organisation_id", "topic_id"),
-                                                unit_id=unit.id)))
+                       lambda: _split_grid(contest_id, as_of, unit.id))
     by_org = _decode(raw)
     own: dict[int, Cell] = {t.id: Cell() for t in topic_list}
     orgs: dict[int, dict[int, Cell]] = {}
