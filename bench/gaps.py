@@ -275,7 +275,7 @@ drawn the city page ahead, and with nothing drawn ahead; and with no Redis.
 """
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
@@ -286,7 +286,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--uncached-requests", type=int, default=50)
     parser.add_argument("--append-readme", action="store_true")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     if args.seed_only:
         seed(args.database_url, args.participants, args.answers, args.seed)
         return
