@@ -1,0 +1,267 @@
+"""The background jobs beside confirmed imports, on RQ over real Redis with a real RQ
+worker (tests/test_jobs.py): login slips (passwords change only with their PDF, kept
+downloadable), a large member list checked on the worker before its preview, and the ZIP
+of every unit's documents. Each: the progress page with and without JavaScript, leaving
+and coming back, cancel, another unit's clerk answered 404, and a worker dying midway."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from cdso.extensions import db
+from cdso.models import Account, ImportBatch, ImportJob, Role
+from cdso.office import import_jobs
+from cdso.services.accounts import assisted
+from cdso.services.imports import enrolment
+from tests import factories
+from tests import test_quiz_support as support
+from tests.test_documents import clock, october
+from tests.test_jobs import MEMBERS, clerk, confirm, jobs, members_count, two_people, work
+
+FIXTURES = (clerk, clock, jobs, october)  # shared with test_jobs.py and test_documents.py
+
+
+def enrolled(clerk) -> ImportBatch:
+    contest = enrolment.open_contest()
+    report = enrolment.check_upload("ds.csv", two_people(), contest, enrolment.scope_of(clerk))
+    batch = enrolment.enrol_members(report, contest, clerk, filename="ds.csv", digest="d1")
+    db.session.commit()
+    return batch
+
+
+def hashes() -> set[str]:
+    support.fresh()
+    return set(db.session.scalars(select(Account.password_hash).where(
+        Account.role == Role.PARTICIPANT.value)))
+
+
+def ask_for_slips(web, batch, **fields):
+    url = f"{MEMBERS}/{batch.id}"
+    return web.post(f"{url}/phieu", data={"csrf_token": support.token(web, url), **fields})
+
+
+def test_slips_are_made_on_the_worker_and_stay_downloadable(app, clerk):
+    batch = enrolled(clerk)
+    web = support.browser(app)
+    support.login(web, clerk)
+    asked = ask_for_slips(web, batch)
+    assert asked.status_code == 303
+    page_url = asked.headers["Location"]
+    assert re.search(r"/quan-tri/nhap/\d+$", page_url)
+    assert hashes() == {assisted.NO_PASSWORD}  # nothing until the worker has made the PDF
+    waiting = web.get(page_url).get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in waiting  # without JavaScript
+    assert 'hx-trigger="every 1s"' in waiting and "Huỷ việc in phiếu này" in waiting
+    partial = web.get(page_url, headers=support.HTMX).get_data(as_text=True)
+    assert partial.lstrip().startswith('<section id="import-job"')
+    work()
+    done = web.get(page_url).get_data(as_text=True)  # leaving and coming back
+    assert "Đã tạo 2 phiếu đăng nhập" in done and 'http-equiv="refresh"' not in done
+    assert f"{page_url}/tep" in done and "Tải về (PDF)" in done
+    for _ in range(2):  # kept: downloaded again gives the same slips
+        pdf = web.get(f"{page_url}/tep")
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+        assert pdf.headers["Cache-Control"] == "private, no-store"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    passwords = re.findall(r"Mật khẩu dùng một lần: (\w{10})", text)
+    support.fresh()
+    people = db.session.scalars(select(Account).where(Account.role == Role.PARTICIPANT.value))
+    assert len(passwords) == 2 and all(any(a.check_password(p) for p in passwords)
+                                       for a in people)
+    assert "Các lần tạo phiếu gần đây" in web.get(f"{MEMBERS}/{batch.id}").get_data(
+        as_text=True)
+
+
+def test_every_part_at_once_is_a_zip_and_a_double_click_runs_once(app, clerk, monkeypatch):
+    monkeypatch.setattr(enrolment, "SLIPS_PER_PDF", 1)  # two people: two parts
+    batch = enrolled(clerk)
+    web = support.browser(app)
+    support.login(web, clerk)
+    first = ask_for_slips(web, batch).headers["Location"]
+    assert ask_for_slips(web, batch).headers["Location"] == first
+    assert db.session.scalar(select(func.count(ImportJob.id))) == 1
+    work()
+    archive = zipfile.ZipFile(io.BytesIO(web.get(f"{first}/tep").data))
+    assert archive.namelist() == [f"phieu-dang-nhap-{batch.id}-1.pdf",
+                                  f"phieu-dang-nhap-{batch.id}-2.pdf"]
+    one = ask_for_slips(web, batch, phan="2").headers["Location"]
+    assert one != first  # printing again is a new job with new passwords
+    work()
+    assert web.get(f"{one}/tep").mimetype == "application/pdf"
+
+
+def test_cancelled_slips_change_no_password(app, clerk):
+    batch = enrolled(clerk)
+    web = support.browser(app)
+    support.login(web, clerk)
+    page_url = ask_for_slips(web, batch).headers["Location"]
+    web.post(f"{page_url}/huy", data={"csrf_token": support.token(web, page_url)})
+    work()
+    assert hashes() == {assisted.NO_PASSWORD}
+    page = web.get(page_url).get_data(as_text=True)
+    assert "Đã huỷ, chưa ghi gì" in page and "Huỷ việc in phiếu này" not in page
+    assert web.get(f"{page_url}/tep").status_code == 303  # no file
+
+
+def test_a_worker_dying_while_printing_changes_no_password(app, clerk, monkeypatch):
+    batch = enrolled(clerk)
+    web = support.browser(app)
+    support.login(web, clerk)
+    page_url = ask_for_slips(web, batch).headers["Location"]
+
+    def render_then_die(*args, **kwargs):
+        db.session.flush()  # the new passwords are flushed, not committed
+        raise SystemExit("worker killed")
+    monkeypatch.setattr(assisted, "render_slips_pdf", render_then_die)
+    from cdso.jobs.tasks import run_job
+    with pytest.raises(SystemExit):
+        run_job(db.session.scalar(select(ImportJob.id)))
+    db.session.rollback()  # what the database does when the worker's connection drops
+    assert hashes() == {assisted.NO_PASSWORD}
+    page = web.get(page_url).get_data(as_text=True)
+    assert "Thất bại, chưa ghi gì" in page and "Tải về" not in page
+    assert hashes() == {assisted.NO_PASSWORD}
+
+
+def test_another_units_clerk_cannot_see_cancel_or_download_slips(app, clerk):
+    batch = enrolled(clerk)
+    web = support.browser(app)
+    support.login(web, clerk)
+    page_url = ask_for_slips(web, batch).headers["Location"]
+    work()
+    other = support.browser(app)
+    support.login(other, factories.make_official(Role.CLERK, unit_name="Phường Lê Chân"))
+    token = support.token(other, MEMBERS)
+    for path in ("", "/tep", "/bao-cao.csv"):
+        assert other.get(f"{page_url}{path}").status_code == 404
+    assert other.post(f"{page_url}/huy", data={"csrf_token": token}).status_code == 404
+    assert other.post(f"{MEMBERS}/{batch.id}/phieu", data={"csrf_token": token}
+                      ).status_code == 404
+    colleague = support.browser(app)
+    support.login(colleague, factories.make_official(Role.CLERK, unit_name="Phường Gia Viên"))
+    assert colleague.get(f"{page_url}/tep").status_code == 200  # the same unit's clerks
+
+
+def test_a_large_list_is_checked_on_the_worker_then_previewed(app, clerk, monkeypatch):
+    monkeypatch.setattr(import_jobs, "INLINE_CHECK_BYTES", 10)  # every list is "large"
+    web = support.browser(app)
+    support.login(web, clerk)
+    before = members_count()
+    sent = web.post(f"{MEMBERS}/xem-truoc", content_type="multipart/form-data", data={
+        "csrf_token": support.token(web, MEMBERS), "tep": (io.BytesIO(two_people()), "ds.csv")})
+    assert sent.status_code == 303
+    page_url = sent.headers["Location"]
+    waiting = web.get(page_url).get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in waiting
+    assert "đang chờ đến lượt kiểm tra" in waiting and 'hx-trigger="every 1s"' in waiting
+    assert f'href="{page_url}"' in web.get(MEMBERS).get_data(as_text=True)  # come back
+    other = support.browser(app)
+    support.login(other, factories.make_official(Role.CLERK, unit_name="Phường Lê Chân"))
+    assert other.get(page_url).status_code == 404
+    work()
+    job = db.session.scalar(select(ImportJob))
+    preview_url = f"{MEMBERS}/xem-truoc/{job.id}"
+    checked = web.get(page_url)  # without JavaScript the refresh lands on the preview
+    assert checked.status_code == 303 and checked.headers["Location"].endswith(preview_url)
+    polled = web.get(page_url, headers=support.HTMX)
+    assert polled.status_code == 204 and polled.headers["HX-Redirect"].endswith(preview_url)
+    assert other.get(preview_url).status_code == 404
+    html = web.get(preview_url).get_data(as_text=True)
+    assert "Tạo 2 tài khoản" in html and "Lê Thị Hoa" in html
+    first = confirm(web, html).headers["Location"]
+    assert confirm(web, html).headers["Location"] == first  # confirmed twice
+    assert members_count() == before
+    work()
+    assert members_count() == before + 2
+    assert "Đã tạo 2 tài khoản" in web.get(first).get_data(as_text=True)
+
+
+def test_a_large_list_with_errors_shows_them_and_keeps_no_upload(app, clerk, monkeypatch):
+    from tests.test_enrolment import csv_bytes, person
+
+    monkeypatch.setattr(import_jobs, "INLINE_CHECK_BYTES", 10)
+    web = support.browser(app)
+    support.login(web, clerk)
+    bad = csv_bytes([person(born="31/02/1990")])
+    page_url = web.post(f"{MEMBERS}/xem-truoc", content_type="multipart/form-data", data={
+        "csrf_token": support.token(web, MEMBERS), "tep": (io.BytesIO(bad), "ds.csv")}
+    ).headers["Location"]
+    work()
+    shown = web.get(web.get(page_url).headers["Location"])
+    html = shown.get_data(as_text=True)
+    assert shown.status_code == 422 and "Ngày sinh không có thật" in html
+    assert 'name="token"' not in html and 'name="tep"' in html
+    assert db.session.scalar(select(ImportJob.data)) is None
+
+
+def test_a_worker_dying_while_checking_says_so(app, clerk, monkeypatch):
+    monkeypatch.setattr(import_jobs, "INLINE_CHECK_BYTES", 10)
+
+    def check_then_die(*args, **kwargs):
+        raise SystemExit("worker killed")
+    monkeypatch.setattr(enrolment, "check_upload", check_then_die)
+    web = support.browser(app)
+    support.login(web, clerk)
+    page_url = web.post(f"{MEMBERS}/xem-truoc", content_type="multipart/form-data", data={
+        "csrf_token": support.token(web, MEMBERS), "tep": (io.BytesIO(two_people()), "ds.csv")}
+    ).headers["Location"]
+    from cdso.jobs.tasks import run_check
+    with pytest.raises(SystemExit):
+        run_check(db.session.scalar(select(ImportJob.id)))
+    db.session.rollback()
+    page = web.get(page_url).get_data(as_text=True)
+    assert "Thất bại, chưa ghi gì" in page and "Tải tệp lên lại" in page
+
+
+def issued(contest, clerk, kind: str = "unit_report"):
+    from tests.test_documents import MOMENT, NOW, blanks_of, complete
+    from cdso.services.documents import lifecycle as documents
+
+    document = documents.new_document(clerk, contest, kind, "", NOW)
+    fields = complete(document)
+    assert documents.issue_document(document, fields, MOMENT, clerk, NOW,
+                                    blanks_ok=blanks_of(document, fields)) == {}
+    db.session.commit()
+    return document
+
+
+def test_the_city_gets_every_units_report_in_one_zip(app, jobs, clock, october):
+    from tests.test_documents import admin, clerk_of
+
+    gia_vien, tu_ky = clerk_of(), clerk_of("Xã Tứ Kỳ")
+    issued(october, gia_vien)
+    issued(october, tu_ky)
+    issued(october, tu_ky, "unit_urge")  # another kind: not in this batch
+    city = support.browser(app)
+    support.login(city, admin())
+    listing = "/quan-tri/cong-van"
+    asked = city.post(f"{listing}/tap", data={"csrf_token": support.token(city, listing),
+                                              "kind": "unit_report"})
+    page_url = asked.headers["Location"]
+    waiting = city.get(page_url).get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in waiting
+    assert "Huỷ việc gom văn bản này" in waiting
+    ward = support.browser(app)
+    support.login(ward, gia_vien)
+    assert ward.get(page_url).status_code == 404  # the city's job
+    work()
+    done = city.get(page_url).get_data(as_text=True)
+    assert "Đã gom 2 văn bản" in done and "112 đơn vị chưa ban hành" in done
+    archive = zipfile.ZipFile(io.BytesIO(city.get(f"{page_url}/tep").data))
+    names = archive.namelist()
+    assert names[0] == "danh-sach.csv" and len(names) == 3
+    assert all(name.endswith(".pdf") and "bao-cao-ket-qua" in name for name in names[1:])
+    rows = archive.read("danh-sach.csv").decode("utf-8-sig")
+    assert "Xã Tứ Kỳ" in rows and "Chưa ban hành" in rows
+    assert ward.get(f"{page_url}/tep").status_code == 404
+    own = ward.post(f"{listing}/tap", data={"csrf_token": support.token(ward, listing),
+                                            "kind": "unit_report"}).headers["Location"]
+    work()
+    mine = zipfile.ZipFile(io.BytesIO(ward.get(f"{own}/tep").data))
+    assert len(mine.namelist()) == 2 and "Gia-Vien" in mine.namelist()[1]
+    assert "Xã Tứ Kỳ" not in mine.read("danh-sach.csv").decode("utf-8-sig")
