@@ -128,6 +128,71 @@ def test_a_worker_dying_while_printing_changes_no_password(app, clerk, monkeypat
     assert hashes() == {assisted.NO_PASSWORD}
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` forked (from /proc: RQ's work horse calls setsid)."""
+    from pathlib import Path
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_forking_worker_killed_midway_changes_no_password(app, clerk, database_url):
+    """`flask cdso worker` (the forking RQ worker systemd runs) killed with SIGKILL while
+    it issues 600 slips: its transaction never commits, and once its heartbeat lapses the
+    page says so."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from tests.test_enrolment import csv_bytes, person
+
+    contest, scope = enrolment.open_contest(), enrolment.scope_of(clerk)
+    data = csv_bytes([person(phone=f"0912{n:06d}") for n in range(600)])
+    report = enrolment.check_upload("ds.csv", data, contest, scope)
+    batch = enrolment.enrol_members(report, contest, clerk, filename="ds.csv", digest="d6")
+    db.session.commit()
+    web = support.browser(app)
+    support.login(web, clerk)
+    page_url = ask_for_slips(web, batch).headers["Location"]
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
+           "JOBS_REDIS_URL": app.config["JOBS_REDIS_URL"], "JOBS_QUEUE": app.config["JOBS_QUEUE"],
+           "JOBS_HEARTBEAT_TTL": "2"}
+    app.config["JOBS_HEARTBEAT_TTL"] = 2
+    worker = subprocess.Popen([str(Path(sys.executable).with_name("flask")), "--app", "wsgi",
+                               "cdso", "worker", "--burst"], cwd=root, env=env,
+                              start_new_session=True, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    from cdso.jobs import progress
+    job_id = db.session.scalar(select(ImportJob.id))
+    db.session.rollback()  # no lock held on SQLite while the worker writes
+    try:  # the job's first progress report: it is issuing passwords
+        while worker.poll() is None and progress.read(job_id) is None:
+            time.sleep(0.02)
+    finally:  # the machine dies: the worker and its work horse (a session of its own)
+        for pid in [*children(worker.pid), worker.pid]:
+            os.kill(pid, signal.SIGKILL)
+        worker.wait()
+    assert hashes() == {assisted.NO_PASSWORD}
+    for _ in range(600):  # until the heartbeat's 2 s lapse (no timing is asserted)
+        page = web.get(page_url).get_data(as_text=True)
+        if "Thất bại" in page:
+            break
+        time.sleep(0.1)
+    assert "Thất bại, chưa ghi gì" in page and "Máy xử lý dừng giữa chừng" in page
+    assert hashes() == {assisted.NO_PASSWORD}
+    assert web.get(f"{page_url}/tep").status_code == 303
+
+
 def test_another_units_clerk_cannot_see_cancel_or_download_slips(app, clerk):
     batch = enrolled(clerk)
     web = support.browser(app)
