@@ -268,7 +268,7 @@ def stale_previews(now: dt.datetime) -> int:
     day ago (run by `cdso sweep`)."""
     cutoff = now - dt.timedelta(seconds=MAX_AGE)
     dropped = db.session.execute(update(ImportJob).where(
-        ImportJob.status == "preview", ImportJob.created_at < cutoff,
+        ImportJob.status.in_(("checking", "preview")), ImportJob.created_at < cutoff,
         ImportJob.data.is_not(None)).values(data=None, status="cancelled",
                                             message="Hết hạn xác nhận.")).rowcount
     return dropped + db.session.execute(update(ImportJob).where(
