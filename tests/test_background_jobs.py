@@ -330,3 +330,31 @@ def test_the_city_gets_every_units_report_in_one_zip(app, jobs, clock, october):
     mine = zipfile.ZipFile(io.BytesIO(ward.get(f"{own}/tep").data))
     assert len(mine.namelist()) == 2 and "Gia-Vien" in mine.namelist()[1]
     assert "Xã Tứ Kỳ" not in mine.read("danh-sach.csv").decode("utf-8-sig")
+
+
+def test_a_large_results_file_is_checked_on_the_worker_then_confirmed(app, jobs, contest,
+                                                                      monkeypatch):
+    from cdso.models import Attempt
+    from tests.test_results_import import confirm as confirm_results
+    from tests.test_results_import import upload
+
+    monkeypatch.setattr(import_jobs, "INLINE_CHECK_BYTES", 10)
+    web = support.browser(app)
+    support.login(web, factories.make_official(Role.CLERK, unit_name="Đặc khu Bạch Long Vĩ"))
+    from tests.test_results_import import csv_bytes, result
+    from cdso.formatting import to_local
+    today = to_local(utcnow()).strftime("%d/%m/%Y")  # inside this contest
+    sent = upload(web, csv_bytes([result(unit="", day=today),
+                                  result("Lê Văn Hoà", "0912000002", day=today)]))
+    assert sent.status_code == 303
+    page_url = sent.headers["Location"]
+    assert "đang chờ đến lượt kiểm tra" in polling(web, page_url)
+    work()
+    html = web.get(page_url, follow_redirects=True).get_data(as_text=True)
+    assert "Nhập 2 lượt thi" in html and "Thi giấy tại Bạch Long Vĩ" in html
+    first = confirm_results(web, html).headers["Location"]
+    assert confirm_results(web, html).headers["Location"] == first  # confirmed twice
+    work()
+    support.fresh()
+    assert db.session.scalar(select(func.count(Attempt.id))) == 2
+    assert "Đã nhập 2 lượt thi" in web.get(first).get_data(as_text=True)

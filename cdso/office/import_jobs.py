@@ -33,7 +33,8 @@ class Kind:
 KINDS = {
     "members": Kind("Đăng ký theo danh sách", "việc nhập", "office.members_import",
                     "office.members_import_checked"),
-    "results": Kind("Nhập kết quả thi giấy", "việc nhập", "office.results_import"),
+    "results": Kind("Nhập kết quả thi giấy", "việc nhập", "office.results_import",
+                    "office.results_import_checked"),
     "questions": Kind("Nhập câu hỏi", "việc nhập", "office.bank_import_upload"),
     "slips": Kind("In phiếu đăng nhập", "việc in phiếu", "office.members_import"),
     "documents": Kind("Tập văn bản của các đơn vị", "việc gom văn bản", "office.documents"),

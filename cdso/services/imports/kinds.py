@@ -88,6 +88,17 @@ def members_check(job: ImportJob, data: bytes) -> dict:
                              PREVIEW_ROWS)
 
 
+def results_check(job: ImportJob, data: bytes) -> dict:
+    from cdso.services.contest.current import current_contest
+
+    actor, contest = db.session.get(Account, job.account_id), current_contest()
+    if contest is None:
+        return {"ok": False, "file_error": "Hiện chưa có cuộc thi nào."}
+    unit = db.session.get(Unit, job.unit_id) if actor.role != "admin" else None
+    rows = tabular.read_table(job.filename, data, results_import.COLUMNS)
+    return results_import.summary(results_import.check_results(rows, contest, unit, utcnow()))
+
+
 def slips(job: ImportJob, _data: bytes) -> Outcome:
     """The login slips of some parts of an enrolled list: one PDF, or a ZIP of one PDF a
     part. Every password changed and the file kept, or nothing."""
@@ -123,4 +134,5 @@ pipeline.register("members", members)
 pipeline.register_check("members", members_check)
 pipeline.register("slips", slips)
 pipeline.register("results", results)
+pipeline.register_check("results", results_check)
 pipeline.register("questions", questions)
