@@ -105,6 +105,14 @@ def check(kind: str, filename: str, data: bytes, params: dict, preview):
     return page
 
 
+def checked_or_404(job_id: int, kind: str) -> ImportJob:
+    """This person's upload of this kind whose check has ended, for its preview page."""
+    job = pipeline.checked(job_id, current_user, kind)
+    if job is None:
+        abort(404)
+    return job
+
+
 def _job_or_404(job_id: int) -> ImportJob:
     job = db.session.get(ImportJob, job_id)
     if job is None or not job_status.visible_to(job, current_user):

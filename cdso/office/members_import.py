@@ -84,11 +84,7 @@ def _checked_page(scope, job):
 @bp.get("/dang-ky-danh-sach/xem-truoc/<int:job_id>")
 def members_import_checked(job_id: int):
     """The preview of a list checked by a worker (the uploader's only)."""
-    scope = _scope()
-    job = pipeline.checked(job_id, current_user, "members")
-    if job is None:
-        abort(404)
-    return _checked_page(scope, job)
+    return _checked_page(_scope(), import_jobs.checked_or_404(job_id, "members"))
 
 
 @bp.post("/dang-ky-danh-sach/xac-nhan")

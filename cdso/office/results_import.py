@@ -129,11 +129,7 @@ def _checked_page(unit, job, overrides: dict[int, str] | None = None):
 @bp.get("/nhap-ket-qua/xem-truoc/<int:job_id>")
 def results_import_checked(job_id: int):
     """The preview of a file checked by a worker (the uploader's only)."""
-    unit = _scope_unit()
-    job = pipeline.checked(job_id, current_user, "results")
-    if job is None:
-        abort(404)
-    return _checked_page(unit, job)
+    return _checked_page(_scope_unit(), import_jobs.checked_or_404(job_id, "results"))
 
 
 @bp.post("/nhap-ket-qua/xac-nhan")
