@@ -65,20 +65,21 @@ def outcome_url(job: ImportJob) -> str:
 
 def start(job: ImportJob):
     """Queue a staged job once (a second confirmation finds the first), then show it."""
-    return follow(pipeline.confirm(job), job.id)
+    staged = job.status == "preview"  # not yet queued by an earlier click
+    queued = pipeline.confirm(job)
+    return follow(queued, fresh=staged and queued.id == job.id)
 
 
 def order(kind: str, key: str, name: str, params: dict):
     """Queue a job with nothing uploaded (the same order twice runs once), then show it."""
-    return follow(pipeline.order(kind, key, name, current_user, params))
+    return follow(*pipeline.order(kind, key, name, current_user, params))
 
 
-def follow(queued: ImportJob, staged_id: int | None = None):
-    """Commit, hand a newly queued job to the worker and go to its page. When it already
-    ended (JOBS_SYNC), go straight to its outcome as before jobs."""
+def follow(queued: ImportJob, fresh: bool):
+    """Commit, hand a job queued just now (`fresh`) to the worker and go to its page.
+    When it already ended (JOBS_SYNC), go straight to its outcome as before jobs."""
     db.session.commit()
-    if queued.id == (staged_id or queued.id) and queued.status == "queued" \
-            and queued.started_at is None:
+    if fresh and queued.status == "queued" and queued.started_at is None:
         enqueue(queued.id)
         db.session.refresh(queued)
     if queued.status == "done":

@@ -144,14 +144,16 @@ def confirm(job: ImportJob) -> ImportJob:
     return job
 
 
-def order(kind: str, key: str, name: str, account: Account, params: dict) -> ImportJob:
-    """Queue a job with nothing uploaded. The same order (`key`) while one is queued or
-    running gives that one: a double click runs once (the caller commits)."""
+def order(kind: str, key: str, name: str, account: Account,
+          params: dict) -> tuple[ImportJob, bool]:
+    """Queue a job with nothing uploaded: (the job, queued just now). The same order
+    (`key`) while one is queued or running gives that one: a double click runs once
+    (the caller commits)."""
     digest = sha256(key.encode())
     same = _active(kind, digest)
     if same is not None:
-        return same
-    return confirm(stage(kind, name, b"", account, params, digest=digest))
+        return same, False
+    return confirm(stage(kind, name, b"", account, params, digest=digest)), True
 
 
 def cancel(job: ImportJob) -> bool:
