@@ -7,13 +7,15 @@
 Builds a scratch database (SQLite in a temporary folder unless --database-url names an
 empty PostgreSQL database): migrations, the 114 units, an open contest, a ward clerk.
 Writes a CSV of `rows` valid, distinct people, then does what the pages do:
-1. the preview's check (read behind the upload guard, every row checked), timed in this
-   process: the part still inside the request;
-2. stage + confirm (the job queued on RQ, in a queue of its own);
-3. `flask --app wsgi cdso worker --burst` in a subprocess, as `make run` starts it (a
+1. stage the upload as "checking" and queue its check (a list this large is checked on a
+   worker, not in the request), on RQ in a queue of its own;
+2. `flask --app wsgi cdso worker --burst` in a subprocess, as `make run` starts it (a
    forking RQ worker): wall time until it exits, and the peak RSS of the worker and the
-   job's work horse (getrusage RUSAGE_CHILDREN, the largest of the processes waited for).
-Exits 1 if the job did not finish "done" with every account created, or RSS >= 300 MB."""
+   job's work horse (getrusage RUSAGE_CHILDREN, the largest of the processes waited for);
+3. confirm the checked preview (the apply job queued) and run the worker again, measured
+   the same way.
+Exits 1 if the check did not pass, the job did not finish "done" with every account
+created, or either run's RSS >= 300 MB."""
 from __future__ import annotations
 
 import argparse
@@ -21,7 +23,6 @@ import csv
 import io
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -70,34 +71,6 @@ def build(app):
     return factories.make_official(Role.CLERK, unit_name="Phường Gia Viên")
 
 
-def preview_and_queue(app, rows: int) -> tuple[float, int, int]:
-    """A clerk's list of `rows` people checked as the preview checks it (seconds, peak
-    RSS in MB), then staged, confirmed and queued; the job's id."""
-    from cdso.extensions import db
-    from cdso.jobs.queue import enqueue_import
-    from cdso.services.imports import enrolment, pipeline
-
-    with app.app_context():
-        clerk = build(app)
-        data = member_list(rows)
-        started = time.perf_counter()
-        scope, contest = enrolment.scope_of(clerk), enrolment.open_contest()
-        report = enrolment.check_upload("ds.csv", data, contest, scope)
-        preview_s = time.perf_counter() - started
-        assert report.ok, [(e.row, e.messages) for e in report.errors[:5]]
-        preview_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-        del report
-        job = pipeline.stage("members", "ds.csv", data, clerk)
-        db.session.commit()
-        job = pipeline.confirm(job)
-        db.session.commit()
-        enqueue_import(job.id)
-        job_id = job.id
-        db.session.remove()
-        db.engine.dispose()
-    return preview_s, preview_rss, job_id
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -113,35 +86,61 @@ def main() -> None:
 
     from cdso import create_app
     from cdso.extensions import db
+    from cdso.jobs.queue import enqueue
     from cdso.models import Account, ImportJob, Role
+    from cdso.services.imports import pipeline
 
     app = create_app()
-    preview_s, preview_rss, job_id = preview_and_queue(app, args.rows)
-    flask = str(Path(sys.executable).with_name("flask"))
-    started = time.perf_counter()
-    # A small launcher runs the worker: a child forked from this (large) process would
-    # report this process's RSS as its own peak.
-    done = subprocess.run([sys.executable, "-c", LAUNCHER, flask, "--app", "wsgi", "cdso",
-                           "worker", "--burst"], cwd=ROOT, capture_output=True, text=True)
-    job_s = time.perf_counter() - started
-    worker_rss = int(done.stdout.strip().splitlines()[-1]) // 1024
+    with app.app_context():
+        clerk = build(app)
+        data = member_list(args.rows)
+        job = pipeline.stage("members", "ds.csv", data, clerk, status="checking")
+        db.session.commit()
+        enqueue(job.id, "run_check")
+        job_id = job.id
+        db.session.remove()
+        db.engine.dispose()
+    check_s, check_rss = run_worker()
+    with app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        checked = (job.result or {}).get("check", {})
+        assert job.status == "preview" and checked.get("ok"), (job.status, str(checked)[:500])
+        job = pipeline.confirm(job)
+        db.session.commit()
+        enqueue(job.id)
+        db.session.remove()
+        db.engine.dispose()
+    job_s, worker_rss = run_worker()
     with app.app_context():
         job = db.session.get(ImportJob, job_id)
         created = db.session.scalar(db.select(db.func.count(Account.id)).where(
             Account.role == Role.PARTICIPANT.value))
         result = {"rows": args.rows, "engine": url.split(":", 1)[0],
-                  "preview_check_s": round(preview_s, 1), "preview_peak_rss_mb": preview_rss,
+                  "check_job_s": round(check_s, 1), "check_peak_rss_mb": check_rss,
                   "job_s": round(job_s, 1), "worker_peak_rss_mb": worker_rss,
                   "apply_s": round((job.finished_at - job.started_at).total_seconds(), 1),
                   "status": job.status, "message": job.message, "accounts": created}
     print(json.dumps(result, ensure_ascii=False, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False))
-    if done.returncode or job.status != "done" or created != args.rows \
-            or worker_rss >= BUDGET_MB:
+    if job.status != "done" or created != args.rows or max(worker_rss, check_rss) >= BUDGET_MB:
         sys.exit(1)
-    if os.environ.get("BENCH_VERBOSE"):
+
+
+def run_worker() -> tuple[float, int]:
+    """`flask cdso worker --burst` until the queue is empty: (wall seconds, peak RSS MB).
+    A small launcher runs it: a child forked from this (large) process would report this
+    process's RSS as its own peak."""
+    flask = str(Path(sys.executable).with_name("flask"))
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", LAUNCHER, flask, "--app", "wsgi", "cdso",
+                           "worker", "--burst"], cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode or os.environ.get("BENCH_VERBOSE"):
         print(done.stderr[-3000:], file=sys.stderr)
+    if done.returncode:
+        sys.exit(1)
+    return wall, int(done.stdout.strip().splitlines()[-1]) // 1024
 
 
 if __name__ == "__main__":

@@ -93,4 +93,6 @@ def from_environment() -> dict:
         "JOBS_REDIS_URL": os.environ.get("JOBS_REDIS_URL", ""),
         "JOBS_SYNC": os.environ.get("JOBS_SYNC", "0") == "1",
         "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "cdso"),
+        # A worker silent this many seconds is dead (its job shows "thất bại, chưa ghi gì").
+        "JOBS_HEARTBEAT_TTL": int(os.environ.get("JOBS_HEARTBEAT_TTL", "30")),
     }

@@ -306,9 +306,12 @@ def test_upload_preview_confirm_and_print_without_javascript(web, contest, clerk
     assert done.headers["Location"].endswith(f"/quan-tri/dang-ky-danh-sach/{batch.id}")
     page = web.get(done.headers["Location"]).get_data(as_text=True)
     assert "Đã tạo 2 tài khoản" in page and "0912000002" in page
-    pdf = web.post(f"/quan-tri/dang-ky-danh-sach/{batch.id}/phieu-1.pdf",
-                      data={"csrf_token": token_from(page)})
+    made = web.post(f"/quan-tri/dang-ky-danh-sach/{batch.id}/phieu",
+                    data={"csrf_token": token_from(page), "phan": "1"})
+    assert made.status_code == 303  # a background job (here JOBS_SYNC: already made)
+    pdf = web.get(made.headers["Location"])
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.headers["Cache-Control"] == "private, no-store"
     text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
     password = re.search(r"Mật khẩu dùng một lần: (\w{10})", text).group(1)
     hoa = db.session.scalar(select(Account).where(Account.phone == "0912000002"))
@@ -345,7 +348,7 @@ def test_another_units_list_answers_404(web, contest, clerk):
     support.login(web, factories.make_official(Role.CLERK, unit_name="Phường Lê Chân"))
     assert web.get(f"/quan-tri/dang-ky-danh-sach/{batch.id}").status_code == 404
     token = support.token(web, "/quan-tri/dang-ky-danh-sach")
-    assert web.post(f"/quan-tri/dang-ky-danh-sach/{batch.id}/phieu-1.pdf",
-                       data={"csrf_token": token}).status_code == 404
+    assert web.post(f"/quan-tri/dang-ky-danh-sach/{batch.id}/phieu",
+                       data={"csrf_token": token, "phan": "1"}).status_code == 404
     assert db.session.scalar(select(func.count(AuditLog.id)).where(
         AuditLog.action == "members.slips")) == 0

@@ -68,6 +68,17 @@ def confirm(web, html: str, headers=None):
     return web.post(f"{MEMBERS}/xac-nhan", data=fields, headers=headers or {})
 
 
+def polling(web, page_url: str) -> str:
+    """A job's page while it waits or runs: it refreshes itself without JavaScript, htmx
+    polls it for its partial. Returns the full page."""
+    waiting = web.get(page_url).get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in waiting  # without JavaScript
+    assert 'hx-trigger="every 1s"' in waiting
+    partial = web.get(page_url, headers=support.HTMX).get_data(as_text=True)
+    assert partial.lstrip().startswith('<section id="import-job"')
+    return waiting
+
+
 def two_people() -> bytes:
     return csv_bytes([person(), person("Lê Thị Hoa", phone="0912000002")])
 
@@ -82,11 +93,7 @@ def test_a_confirmed_list_runs_on_the_worker_with_a_progress_page(app, clerk):
     job = db.session.scalar(select(ImportJob))
     assert page_url.endswith(f"/quan-tri/nhap/{job.id}") and job.status == "queued"
     assert members_count() == before  # nothing until the worker runs it
-    waiting = web.get(page_url).get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="2">' in waiting  # without JavaScript
-    assert 'hx-trigger="every 1s"' in waiting and "Đang chờ đến lượt" in waiting
-    partial = web.get(page_url, headers=support.HTMX).get_data(as_text=True)
-    assert partial.lstrip().startswith('<section id="import-job"')
+    assert "Đang chờ đến lượt" in polling(web, page_url)
     work()
     assert members_count() == before + 2
     listed = web.get(MEMBERS).get_data(as_text=True)  # where to come back to it

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 
+from flask import current_app
+
 from cdso.jobs.queue import connection, name
 
 log = logging.getLogger(__name__)
-HEARTBEAT_EVERY = 5  # seconds
-HEARTBEAT_TTL = 30  # a worker silent this long is dead
+HEARTBEAT_TTL = 30  # seconds: a worker silent this long is dead (JOBS_HEARTBEAT_TTL)
 
 
 def _key(job_id: int, what: str) -> str:
@@ -51,16 +52,18 @@ class Heartbeat:
 
     def __init__(self, job_id: int) -> None:
         self.key, self.client = _key(job_id, "alive"), connection()
+        self.ttl = int(current_app.config.get("JOBS_HEARTBEAT_TTL") or HEARTBEAT_TTL)
+        self.every = max(1, self.ttl // 6)
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._beat, daemon=True)
 
     def _beat(self) -> None:
-        while not self.stopped.wait(HEARTBEAT_EVERY):
+        while not self.stopped.wait(self.every):
             self._set()
 
     def _set(self) -> None:
         try:
-            self.client.set(self.key, "1", ex=HEARTBEAT_TTL)
+            self.client.set(self.key, "1", ex=self.ttl)
         except Exception:
             log.warning("heartbeat %s not recorded", self.key)
 

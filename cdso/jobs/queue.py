@@ -38,22 +38,23 @@ def queue():
     return Queue(name(), connection=connection())
 
 
-def rq_id(job_id: int) -> str:
-    return f"{name()}-import-{job_id}"
+def rq_id(job_id: int, task: str = "run_job") -> str:
+    return f"{name()}-{'check' if task == 'run_check' else 'import'}-{job_id}"
 
 
-def enqueue_import(job_id: int) -> None:
-    """Run a confirmed import: on a worker, or here and now with JOBS_SYNC or when the
-    queue's Redis cannot be reached (slower for the person, but never lost)."""
-    from cdso.jobs.tasks import run_import
-    if current_app.config.get("JOBS_SYNC"):
-        run_import(job_id)
+def enqueue(job_id: int, task: str = "run_job", *, here: bool = False) -> None:
+    """Run job N's `task` (cdso.jobs.tasks: run_job, run_check) on a worker; or here and
+    now when asked (a small upload's check), with JOBS_SYNC, or when the queue's Redis
+    cannot be reached (slower for the person, but never lost)."""
+    from cdso.jobs import tasks
+    if here or current_app.config.get("JOBS_SYNC"):
+        getattr(tasks, task)(job_id)
         return
     from redis.exceptions import RedisError
     try:
-        queue().enqueue("cdso.jobs.tasks.run_import", job_id, job_id=rq_id(job_id),
+        queue().enqueue(f"cdso.jobs.tasks.{task}", job_id, job_id=rq_id(job_id, task),
                         job_timeout=JOB_TIMEOUT, result_ttl=24 * 3600,
                         failure_ttl=7 * 24 * 3600)
     except RedisError:
-        log.warning("job queue unreachable: import job %s runs in the request", job_id)
-        run_import(job_id)
+        log.warning("job queue unreachable: job %s (%s) runs in the request", job_id, task)
+        getattr(tasks, task)(job_id)

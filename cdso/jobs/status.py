@@ -16,6 +16,7 @@ from cdso.services.imports.pipeline import NOTHING_WRITTEN
 
 DEAD = f"{NOTHING_WRITTEN} Máy xử lý dừng giữa chừng; xin xác nhận lại từ đầu."
 GRACE = dt.timedelta(seconds=30)  # between the commit of "queued" and RQ's enqueue
+DEAD_CHECK = f"{NOTHING_WRITTEN} Máy xử lý dừng giữa chừng khi kiểm tra; xin tải tệp lên lại."
 LOST = f"{NOTHING_WRITTEN} Hàng đợi không còn giữ việc này; xin tải tệp lên lại."
 
 
@@ -29,7 +30,13 @@ class View:
     def percent(self) -> int:
         if self.job.status == "done":
             return 100
-        return min(99, self.done * 100 // self.total) if self.total else 0
+        share = 200 if self.job.status == "checking" else 100  # a check is half an import
+        return min(99, self.done * share // self.total) if self.total else 0
+
+    @property
+    def checking_rows(self) -> bool:
+        """An import's checks tick the first half of the total, its writes the second."""
+        return self.job.status == "checking" or self.done * 2 < self.total
 
 
 def visible_to(job: ImportJob, account: Account) -> bool:
@@ -48,13 +55,13 @@ def _mark_failed(job: ImportJob, message: str, status: str) -> None:
     db.session.refresh(job)
 
 
-def _rq_lost(job: ImportJob) -> bool:
+def _rq_lost(job: ImportJob, task: str = "run_job") -> bool:
     from rq.exceptions import NoSuchJobError
     from rq.job import Job, JobStatus
 
     from cdso.jobs.queue import connection, rq_id
     try:
-        rq_job = Job.fetch(rq_id(job.id), connection=connection())
+        rq_job = Job.fetch(rq_id(job.id, task), connection=connection())
     except NoSuchJobError:
         return True
     except Exception:
@@ -70,13 +77,25 @@ def look(job: ImportJob) -> View:
             _mark_failed(job, DEAD, "running")
         elif job.status == "queued" and job.queued_at < utcnow() - GRACE and _rq_lost(job):
             _mark_failed(job, LOST, "queued")
-    found = progress.read(job.id) if job.status == "running" else None
+        elif job.status == "checking":
+            _look_at_check(job)
+    found = progress.read(job.id) if job.status in ("running", "checking") else None
     done, total = found or (0, 0)
     return View(job, done, total)
 
 
+def _look_at_check(job: ImportJob) -> None:
+    from cdso.jobs import progress
+    if job.started_at is not None and progress.alive(job.id) is False:
+        _mark_failed(job, DEAD_CHECK, "checking")
+    elif job.started_at is None and job.queued_at < utcnow() - GRACE \
+            and _rq_lost(job, "run_check"):
+        _mark_failed(job, LOST, "checking")
+
+
 def recent(kind: str, account: Account, limit: int = 5) -> list[ImportJob]:
-    """The latest confirmed imports of this kind the account may follow, newest first."""
+    """The latest jobs of this kind the account may follow (imports: confirmed or being
+    checked), newest first."""
     from sqlalchemy import or_, select
     query = select(ImportJob).where(ImportJob.kind == kind, ImportJob.status != "preview")
     if account.role == Role.CLERK.value and account.unit_id:

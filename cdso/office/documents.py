@@ -11,7 +11,8 @@ from sqlalchemy import select
 from cdso.extensions import db
 from cdso.formatting import by_name, utcnow
 from cdso.models import Contest, Role, Unit
-from cdso.services.documents.kinds import KINDS, LABELS
+from cdso.services.documents.kinds import KINDS, LABELS, UNIT_KINDS
+from cdso.office import import_jobs
 from cdso.office.routes import bp
 from cdso.services.documents import defaults as document_defaults
 from cdso.services.documents import fields as document_fields
@@ -33,8 +34,22 @@ PAGE_SIZE = 30
 def documents_list():
     page = paginate(documents.documents_query(current_user), page_number(), PAGE_SIZE)
     return render_template("office/documents/list.html", rows=page.items, page=page,
-                           kinds=LABELS,
+                           kinds=LABELS, unit_kinds=UNIT_KINDS,
                            subject_line=documents.subject_line, contest=current_contest())
+
+
+@bp.post("/cong-van/tap")
+def documents_batch():
+    """The latest issued document of a unit kind of every unit in scope, one ZIP of PDFs,
+    made by a background job (cdso/services/documents/batch.py)."""
+    from cdso.services.documents import batch
+
+    kind = request.form.get("kind", "")
+    if kind not in UNIT_KINDS:
+        flash("Xin chọn loại văn bản cần gom.", "error")
+        return pages.redirect_to("office.documents")
+    return import_jobs.order("documents", batch.order_key(current_user, kind),
+                             f"{LABELS[kind]}: các đơn vị", {"kind": kind})
 
 
 def _new_page(kind: str = "", unit_id: str = "", errors: dict | None = None):

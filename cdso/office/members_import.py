@@ -1,24 +1,21 @@
 """Đăng ký theo danh sách: a clerk (their unit) or a unit reporter (their organisation)
-enrols members from an XLSX/CSV list: upload, preview, confirm (all or none), then print
-the login slips."""
+enrols members from an XLSX/CSV list: upload, check (a large list on a worker), preview,
+confirm (all or none), then print the login slips (a background job)."""
 from __future__ import annotations
 
 from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
-from cdso.extensions import db
-from cdso.formatting import utcnow
 from cdso.models import GROUP_LABELS, ImportBatch, Role
 from cdso.office import import_jobs
 from cdso.office.routes import bp
 from cdso.services.imports import enrolment
-from cdso.services.imports import pipeline, tabular
-from cdso.services.accounts.assisted import render_slips_pdf
+from cdso.services.imports import kinds, pipeline, tabular
 from cdso.services.contest.current import current_contest
 from cdso.web import pages
 from cdso.services.exports.download import download
 
-PREVIEW_ROWS = 30
+PREVIEW_ROWS = kinds.PREVIEW_ROWS
 
 
 def _scope() -> enrolment.EnrolmentScope:
@@ -60,25 +57,34 @@ def members_import_template(fmt: str):
 
 @bp.post("/dang-ky-danh-sach/xem-truoc")
 def members_import_preview():
+    """Check the list (a large one on a worker, whose page leads to the preview)."""
     scope, contest = _scope(), enrolment.open_contest()
     if contest is None:
         return _page(scope, 422)
     upload = request.files.get("tep")
     filename = upload.filename if upload else ""
     try:
-        data = upload.read() if upload else b""
-        report = enrolment.check_upload(filename, data, contest, scope)
+        return import_jobs.check("members", filename, upload.read() if upload else b"",
+                                 {"ip": request.remote_addr},
+                                 lambda job: _checked_page(scope, job))
     except tabular.TableError as problem:
         return _page(scope, 422, file_error=str(problem))
-    token = None
-    if report.ok:
-        job = pipeline.stage("members", filename, data, current_user,
-                             {"ip": request.remote_addr})
-        db.session.commit()
-        token = pipeline.token_for(job, current_app.config["SECRET_KEY"])
-    already = pipeline.previous_batch("members", tabular.sha256(data))
+
+
+def _checked_page(scope, job):
+    kept = (job.result or {}).get("check") or {}
+    if kept.get("file_error"):
+        return _page(scope, 422, file_error=kept["file_error"])
+    report = enrolment.preview_of(kept)
+    token = pipeline.token_for(job, current_app.config["SECRET_KEY"]) if report.ok else None
     return _page(scope, 200 if report.ok else 422, report=report, token=token,
-                 filename=filename, already=already)
+                 filename=job.filename, already=pipeline.previous_batch("members", job.sha256))
+
+
+@bp.get("/dang-ky-danh-sach/xem-truoc/<int:job_id>")
+def members_import_checked(job_id: int):
+    """The preview of a list checked by a worker (the uploader's only)."""
+    return _checked_page(_scope(), import_jobs.checked_or_404(job_id, "members"))
 
 
 @bp.post("/dang-ky-danh-sach/xac-nhan")
@@ -112,16 +118,21 @@ def members_import_batch(batch_id: int):
                            full_phones=current_user.role == Role.CLERK.value)
 
 
-@bp.post("/dang-ky-danh-sach/<int:batch_id>/phieu-<int:part>.pdf")
-def members_import_slips(batch_id: int, part: int):
+@bp.post("/dang-ky-danh-sach/<int:batch_id>/phieu")
+def members_import_slips(batch_id: int):
+    """Print login slips (form field `phan`: one part, or none for every part) as a
+    background job; the passwords change only when the whole file is made."""
     scope = _scope()
     batch = _batch_or_404(scope, batch_id)
-    slips = enrolment.issue_slips(batch, scope, part, current_user, ip=request.remote_addr)
-    if slips is None:
+    count = len(enrolment.batch_accounts(batch, scope))
+    every = [part for part, _first, _last in enrolment.slip_parts(count)]
+    chosen = request.form.get("phan", "")
+    parts = [int(chosen)] if chosen.isdigit() else every
+    if not set(parts) <= set(every):
         abort(404)
-    contest = current_contest()
-    pdf = render_slips_pdf(slips, contest_name=contest.name if contest else "",
-                           site_url=current_app.config.get("PUBLIC_BASE_URL") or request.host_url,
-                           issued_at=utcnow())
-    db.session.commit()  # the new passwords count only once their slips exist
-    return download(pdf, f"phieu-dang-nhap-{batch.id}-{part}.pdf")
+    what = f"phần {parts[0]}" if len(parts) == 1 and len(every) > 1 else "cả danh sách"
+    site = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    return import_jobs.order("slips", f"slips:{batch.id}:{parts}",
+                             f"Phiếu {what} «{batch.filename}»"[:200],
+                             {"batch_id": batch.id, "parts": parts, "ip": request.remote_addr,
+                              "site_url": site})

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from cdso.extensions import db
-from cdso.formatting import number, utcnow
+from cdso.formatting import number
 from cdso.models import Attempt, ImportBatch, Registration, Role, Unit
 from cdso.office import import_jobs
 from cdso.office.routes import bp
@@ -72,11 +72,6 @@ def _overrides() -> dict[int, str]:
             if key.startswith("vuot-") and key[5:].isdigit()}
 
 
-def _checked(unit, contest, filename: str, data: bytes, overrides: dict[int, str] | None = None):
-    rows = tabular.read_table(filename, data, results_import.COLUMNS)
-    return results_import.check_results(rows, contest, unit, utcnow(), overrides)
-
-
 @bp.get("/nhap-ket-qua", endpoint="results_import")
 def results_import_page():
     return _page(_scope_unit())
@@ -97,27 +92,44 @@ def results_import_template(fmt: str):
 
 @bp.post("/nhap-ket-qua/xem-truoc")
 def results_import_preview():
+    """Check the file (a large one on a worker, whose page leads to the preview)."""
     unit, contest = _scope_unit(), current_contest()
     if contest is None:
         return _page(unit, 422)
     source, source_error = _source()
+    if source_error:
+        return _page(unit, 422, source=source, source_error=source_error)
     upload = request.files.get("tep")
     filename = upload.filename if upload else ""
     try:
-        data = upload.read() if upload else b""
-        report = _checked(unit, contest, filename, data)
+        return import_jobs.check("results", filename, upload.read() if upload else b"",
+                                 {"ip": request.remote_addr, "source": source},
+                                 lambda job: _checked_page(unit, job))
     except tabular.TableError as problem:
-        return _page(unit, 422, file_error=str(problem), source=source, source_error=source_error)
-    if source_error:
-        return _page(unit, 422, source=source, source_error=source_error)
-    token = None
-    if not report.errors:  # rows past the attempt limit wait for a reason at the confirm
-        job = pipeline.stage("results", filename, data, current_user,
-                             {"ip": request.remote_addr, "source": source})
-        db.session.commit()
-        token = pipeline.token_for(job, current_app.config["SECRET_KEY"])
-    return _page(unit, 200 if not report.errors else 422, report=report, token=token,
-                 filename=filename, source=source)
+        return _page(unit, 422, file_error=str(problem), source=source)
+
+
+def _checked_page(unit, job, overrides: dict[int, str] | None = None):
+    """The preview of a checked file; rows past the attempt limit wait for a reason at
+    the confirmation (with `overrides`: as typed, marked when one is missing)."""
+    kept, source = (job.result or {}).get("check") or {}, (job.params or {}).get("source", "")
+    if kept.get("file_error"):
+        return _page(unit, 422, file_error=kept["file_error"], source=source)
+    report = results_import.preview_of(kept, overrides)
+    ok = bool(kept.get("ok"))
+    token = pipeline.token_for(job, current_app.config["SECRET_KEY"]) if ok else None
+    if overrides is not None:
+        for item in report.pending:
+            item.error = item.error or ("Chưa có lý do cho phép: dòng này vượt giới hạn số lượt "
+                                        "thi nên chưa được nhập.")
+    return _page(unit, 200 if ok and overrides is None else 422, report=report,
+                 token=token, filename=job.filename, source=source)
+
+
+@bp.get("/nhap-ket-qua/xem-truoc/<int:job_id>")
+def results_import_checked(job_id: int):
+    """The preview of a file checked by a worker (the uploader's only)."""
+    return _checked_page(_scope_unit(), import_jobs.checked_or_404(job_id, "results"))
 
 
 @bp.post("/nhap-ket-qua/xac-nhan")
@@ -125,18 +137,13 @@ def results_import_confirm():
     unit, contest = _scope_unit(), current_contest()
     if contest is None:
         return _page(unit, 422)
-    token = request.form.get("token", "")
     try:
-        job = pipeline.open_token(token, current_user, "results", current_app.config["SECRET_KEY"])
-        overrides = _overrides()
-        report = _checked(unit, contest, job.filename, job.data or b"", overrides)
+        job = pipeline.open_token(request.form.get("token", ""), current_user, "results",
+                                  current_app.config["SECRET_KEY"])
     except tabular.TableError as problem:
         return _page(unit, 422, file_error=str(problem), source=_source()[0])
-    if not report.ok:  # a row past the attempt limit still has no written reason
-        for item in report.pending:
-            item.error = item.error or ("Chưa có lý do cho phép: dòng này vượt giới hạn số lượt "
-                                        "thi nên chưa được nhập.")
-        return _page(unit, 422, report=report, token=token, filename=job.filename,
-                     source=(job.params or {}).get("source", ""))
+    overrides = _overrides()
+    if results_import.preview_of((job.result or {}).get("check") or {}, overrides).pending:
+        return _checked_page(unit, job, overrides)  # a row past the limit has no reason yet
     job.params = {**(job.params or {}), "overrides": {str(k): v for k, v in overrides.items()}}
     return import_jobs.start(job)

@@ -23,6 +23,7 @@ MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
     "geojson": "application/geo+json",
+    "zip": "application/zip",
 }
 NO_STORE = "private, no-store"
 UNSAFE = re.compile(r'[^A-Za-z0-9._\-]+')
@@ -59,3 +60,14 @@ def download(body: bytes | str, filename: str, *, personal: bool = True,
     if personal:
         response.headers["Cache-Control"] = NO_STORE
     return response
+
+
+def zip_files(files: list[tuple[str, bytes]]) -> bytes:
+    """Several files in one ZIP to download (PDFs are compressed already: stored)."""
+    import io
+    import zipfile
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in files:
+            archive.writestr(name, data)
+    return out.getvalue()

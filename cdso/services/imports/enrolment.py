@@ -173,6 +173,38 @@ def check_members(rows: list[tuple[int, dict]], contest, scope: EnrolmentScope,
     return report
 
 
+@dataclass
+class Preview:
+    """A checked list as its preview shows it, kept with the job (JSON) from the check,
+    in the request or on a worker, to the page."""
+
+    count: int
+    rows: list  # the first rows, as the preview table shows them
+    errors: list[RowError]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.count > 0
+
+
+def summary(report: EnrolmentReport, rows: int) -> dict:
+    return {"ok": report.ok, "count": len(report.people),
+            "errors": [error.as_dict() for error in report.errors],
+            "rows": [{"row": item.row, "full_name": item.person.full_name,
+                      "birth_date": item.person.birth_date.isoformat(),
+                      "phone": item.person.phone, "group": item.person.group,
+                      "organisation_id": item.person.organisation_id}
+                     for item in report.people[:rows]]}
+
+
+def preview_of(kept: dict) -> Preview:
+    from types import SimpleNamespace
+    rows = [SimpleNamespace(**{**row, "birth_date": dt.date.fromisoformat(row["birth_date"])})
+            for row in kept.get("rows", [])]
+    return Preview(kept.get("count", 0), rows,
+                   [RowError.from_dict(error) for error in kept.get("errors", [])])
+
+
 def enrol_members(report: EnrolmentReport, contest, actor: Account, *, filename: str,
                   digest: str, ip: str | None = None) -> ImportBatch:
     """Create every account of a checked list, or none (the caller commits or rolls

@@ -10,7 +10,13 @@ carries only a signed token naming that row, for this account; `confirm` queues 
 transaction that also marks the job done, so a worker that dies midway leaves nothing.
 
 Each kind registers the function that checks and applies its rows (`register`); the
-function raises `Rejected` with the row errors when the rows no longer pass."""
+function raises `Rejected` with the row errors when the rows no longer pass. A kind may
+also register the check of its preview (`register_check`): a large upload is staged as
+"checking" and checked by a job (`check`), whose summary the preview page then shows.
+
+The same machinery runs jobs with nothing uploaded (`order`: a batch of login slips, a
+ZIP of documents): queued at once, run all or nothing by `run`, and the file they make
+kept with the job (`Outcome.file`) for a day (`stale_previews`)."""
 from __future__ import annotations
 
 import contextvars
@@ -31,6 +37,7 @@ from cdso.services.imports.errors import RowError, TableError
 log = logging.getLogger(__name__)
 SALT = "cdso.import"
 MAX_AGE = 6 * 3600  # a preview can be confirmed for 6 hours
+OUTPUT_AGE = 24 * 3600  # a job's file (slips carry one-time passwords) is kept for a day
 ACTIVE = ("queued", "running")
 NOTHING_WRITTEN = "Thất bại, chưa ghi gì."
 
@@ -48,14 +55,22 @@ class Outcome:
     message: str  # what happened, for a person
     batch_id: int | None = None
     extra: dict = field(default_factory=dict)  # kind-specific figures kept with the job
+    file: bytes | None = None  # a file the job made, downloadable from its page
+    file_name: str = ""
 
 
 Apply = Callable[[ImportJob, bytes], Outcome]
+Check = Callable[[ImportJob, bytes], dict]  # -> {"ok": bool, ...} (JSON), never writes
 KINDS: dict[str, Apply] = {}
+CHECKS: dict[str, Check] = {}
 
 
 def register(kind: str, apply: Apply) -> None:
     KINDS[kind] = apply
+
+
+def register_check(kind: str, check: Check) -> None:
+    CHECKS[kind] = check
 
 
 def sha256(data: bytes) -> str:
@@ -68,12 +83,15 @@ def previous_batch(kind: str, digest: str) -> ImportBatch | None:
 
 
 def stage(kind: str, filename: str, data: bytes, account: Account,
-          params: dict | None = None) -> ImportJob:
-    """Keep a checked upload until it is confirmed (flushes)."""
-    job = ImportJob(kind=kind, status="preview", account_id=account.id,
+          params: dict | None = None, *, status: str = "preview",
+          digest: str | None = None) -> ImportJob:
+    """Keep an upload until it is confirmed (flushes); "checking" while its check runs."""
+    now = utcnow()
+    job = ImportJob(kind=kind, status=status, account_id=account.id,
                     unit_id=account.unit_id, filename=(filename or "")[-200:],
-                    sha256=sha256(data), data=data, params=params or {},
-                    created_at=utcnow(), done=0, total=0)
+                    sha256=digest or sha256(data), data=data, params=params or {},
+                    created_at=now, queued_at=now if status == "checking" else None,
+                    done=0, total=0)
     db.session.add(job)
     db.session.flush()
     return job
@@ -97,18 +115,24 @@ def open_token(token: str, account: Account, kind: str, secret: str) -> ImportJo
         if job is None or payload.get("a") != account.id or job.account_id != account.id \
                 or job.kind != kind or payload.get("k") != kind:
             raise BadData("another account, kind or job")
+        if (job.result or {}).get("check", {}).get("ok") is False:
+            raise BadData("its check found errors")
         return job
     except (BadData, KeyError, TypeError, ValueError):
         raise TableError("Bản xem trước đã hết hạn hoặc không hợp lệ. "
                          "Xin tải tệp lên lại.") from None
 
 
+def _active(kind: str, digest: str, other_than: int | None = None) -> ImportJob | None:
+    return db.session.scalar(select(ImportJob).where(
+        ImportJob.kind == kind, ImportJob.sha256 == digest, ImportJob.status.in_(ACTIVE),
+        ImportJob.id != (other_than or 0)).limit(1))
+
+
 def confirm(job: ImportJob) -> ImportJob:
     """Queue a staged job once. The same file confirmed again, from this preview or
     another one, gives the job already queued or running (the caller commits)."""
-    same = db.session.scalar(select(ImportJob).where(
-        ImportJob.kind == job.kind, ImportJob.sha256 == job.sha256,
-        ImportJob.status.in_(ACTIVE), ImportJob.id != job.id).limit(1))
+    same = _active(job.kind, job.sha256, job.id)
     if same is not None and job.status == "preview":
         return same
     claimed = db.session.execute(update(ImportJob).where(
@@ -120,10 +144,23 @@ def confirm(job: ImportJob) -> ImportJob:
     return job
 
 
+def order(kind: str, key: str, name: str, account: Account,
+          params: dict) -> tuple[ImportJob, bool]:
+    """Queue a job with nothing uploaded: (the job, queued just now). The same order
+    (`key`) while one is queued or running gives that one: a double click runs once
+    (the caller commits)."""
+    digest = sha256(key.encode())
+    same = _active(kind, digest)
+    if same is not None:
+        return same, False
+    return confirm(stage(kind, name, b"", account, params, digest=digest)), True
+
+
 def cancel(job: ImportJob) -> bool:
     """Cancel a job that has not started applying (the caller commits)."""
     done = db.session.execute(update(ImportJob).where(
-        ImportJob.id == job.id, ImportJob.status.in_(("preview", "queued"))).values(
+        ImportJob.id == job.id,
+        ImportJob.status.in_(("checking", "preview", "queued"))).values(
         status="cancelled", finished_at=utcnow(), data=None,
         message="Đã huỷ, chưa ghi gì.")).rowcount
     db.session.refresh(job)
@@ -157,6 +194,7 @@ def run(job_id: int) -> str:
         job.status, job.finished_at = "done", utcnow()
         job.message, job.batch_id, job.data = outcome.message, outcome.batch_id, None
         job.result = {"errors": [], **outcome.extra}
+        job.output, job.output_name = outcome.file, outcome.file_name or None
         db.session.commit()
     except Rejected as rejected:
         _fail(job_id, f"{NOTHING_WRITTEN} {rejected}", rejected.errors)
@@ -169,6 +207,42 @@ def run(job_id: int) -> str:
         log.exception("import job %s failed", job_id)
         _fail(job_id, f"{NOTHING_WRITTEN} Lỗi hệ thống khi nhập; xin thử lại sau.")
     return db.session.get(ImportJob, job_id).status
+
+
+def check(job_id: int) -> str:
+    """Check a staged upload ("checking") and keep the summary its preview shows; nothing
+    else is written. An upload with errors is not kept. Returns the final status."""
+    started = db.session.execute(update(ImportJob).where(
+        ImportJob.id == job_id, ImportJob.status == "checking",
+        ImportJob.started_at.is_(None)).values(started_at=utcnow())).rowcount
+    db.session.commit()
+    if not started:
+        return "skipped"  # cancelled, or already taken by another worker
+    job = db.session.get(ImportJob, job_id)
+    try:
+        summary = CHECKS[job.kind](job, job.data or b"")
+    except TableError as problem:
+        summary = {"ok": False, "file_error": str(problem)}
+    except Exception:
+        log.exception("check of import job %s failed", job_id)
+        summary = {"ok": False, "file_error": "Lỗi hệ thống khi kiểm tra tệp; xin thử lại sau."}
+    db.session.rollback()
+    values = {"status": "preview", "started_at": None, "result": {"check": summary}}
+    if not summary.get("ok"):
+        values["data"] = None
+    db.session.execute(update(ImportJob).where(
+        ImportJob.id == job_id, ImportJob.status == "checking").values(**values))
+    db.session.commit()
+    return db.session.get(ImportJob, job_id).status
+
+
+def checked(job_id: int, account: Account, kind: str) -> ImportJob | None:
+    """This account's upload of this kind whose check has ended (its preview), or None."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.account_id != account.id or job.kind != kind \
+            or job.status != "preview" or "check" not in (job.result or {}):
+        return None
+    return job
 
 
 def row_errors(job: ImportJob) -> list[RowError]:
@@ -192,9 +266,13 @@ def reporting(reporter: Callable[[int, int], None]):
 
 
 def stale_previews(now: dt.datetime) -> int:
-    """Drop the uploads of previews never confirmed (run by `cdso sweep`)."""
+    """Drop the uploads of previews never confirmed, and the files jobs made more than a
+    day ago (run by `cdso sweep`)."""
     cutoff = now - dt.timedelta(seconds=MAX_AGE)
-    return db.session.execute(update(ImportJob).where(
-        ImportJob.status == "preview", ImportJob.created_at < cutoff,
+    dropped = db.session.execute(update(ImportJob).where(
+        ImportJob.status.in_(("checking", "preview")), ImportJob.created_at < cutoff,
         ImportJob.data.is_not(None)).values(data=None, status="cancelled",
                                             message="Hết hạn xác nhận.")).rowcount
+    return dropped + db.session.execute(update(ImportJob).where(
+        ImportJob.finished_at < now - dt.timedelta(seconds=OUTPUT_AGE),
+        ImportJob.output.is_not(None)).values(output=None)).rowcount

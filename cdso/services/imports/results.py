@@ -101,6 +101,46 @@ class ResultsReport:
         return not self.errors and not self.pending
 
 
+@dataclass
+class Preview:
+    """A checked results file as its preview shows it, kept with the job (JSON) from the
+    check, in the request or on a worker, to the page and its confirmation."""
+
+    count: int  # new rows to import
+    new_people: int
+    already_imported: list[int]
+    errors: list[RowError]
+    over_limit: list
+
+    @property
+    def pending(self) -> list:
+        return [item for item in self.over_limit if not item.reason or item.error]
+
+
+def summary(report: ResultsReport) -> dict:
+    return {"ok": not report.errors, "count": len(report.rows),
+            "new_people": report.new_people, "already_imported": report.already_imported,
+            "errors": [error.as_dict() for error in report.errors],
+            "over_limit": [{"row": o.row.row, "full_name": o.row.full_name,
+                            "day": o.row.day.isoformat(), "score": o.row.score,
+                            "message": o.message} for o in report.over_limit]}
+
+
+def preview_of(kept: dict, overrides: dict[int, str] | None = None) -> Preview:
+    """The kept check; with `overrides`, each row past the limit gets the reason typed
+    for it (and what is wrong with it), as the confirmation reads them."""
+    from types import SimpleNamespace
+    over = []
+    for item in kept.get("over_limit", []):
+        reason, error = counting.clean_override((overrides or {}).get(item["row"]))
+        row = SimpleNamespace(row=item["row"], full_name=item["full_name"],
+                              day=dt.date.fromisoformat(item["day"]), score=item["score"])
+        over.append(OverLimit(row, item["message"], reason, error))
+    return Preview(kept.get("count", 0), kept.get("new_people", 0),
+                   kept.get("already_imported", []),
+                   [RowError.from_dict(error) for error in kept.get("errors", [])], over)
+
+
 def row_key(contest_id: int, phone: str, day: dt.date, score: int, prediction: int | None) -> str:
     guess = "" if prediction is None else prediction
     text = f"{contest_id}|{phone}|{day.isoformat()}|{score}|{guess}"
