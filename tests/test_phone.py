@@ -10,6 +10,7 @@ from pathlib import Path
 
 import brotli
 
+from tests import factories
 from tests.test_quiz_support import HTMX, browser, choices_on, participant_client, start, token
 
 DOCUMENT_ONLY = ("Content-Security-Policy", "X-Frame-Options", "Referrer-Policy",
@@ -112,3 +113,29 @@ def test_a_script_or_stylesheet_carries_only_the_headers_a_browser_uses(app, con
                      "Accept-Ranges"):
             assert name not in asset.headers, (url, name)
         assert "immutable" in asset.headers["Cache-Control"] and asset.headers["ETag"]
+
+
+def test_log_in_and_start_goes_to_the_question_in_one_post(app, contest):
+    """«Đăng nhập và bắt đầu làm bài»: without JS one 303 to the question (no /thi and no
+    second POST between), with htmx the question's page itself and its URL pushed."""
+    for headers in ({}, {**HTMX, "HX-Boosted": "true"}):
+        account = factories.make_participant(contest)
+        client = browser(app)
+        form = client.get("/dang-nhap").get_data(as_text=True)
+        assert "Đăng nhập và bắt đầu làm bài" in form
+        response = client.post("/dang-nhap", headers=headers, data={
+            "login": account.login, "password": factories.PASSWORD, "action": "start",
+            "csrf_token": token(client, "/dang-nhap")})
+        if headers:
+            assert response.status_code == 200 and "HX-Redirect" not in response.headers
+            assert re.fullmatch(r"/thi/\d+/cau/1", response.headers["HX-Push-Url"])
+            assert "Câu 1/20" in response.get_data(as_text=True)
+        else:
+            assert response.status_code == 303
+            assert re.fullmatch(r"/thi/\d+/cau/1", response.headers["Location"])
+        # Plain «Đăng nhập» still goes to /thi, the clock not started.
+        client.post("/dang-xuat", data={"csrf_token": token(client, "/thi")})
+        again = client.post("/dang-nhap", data={
+            "login": account.login, "password": factories.PASSWORD,
+            "csrf_token": token(client, "/dang-nhap")})
+        assert again.status_code == 303 and again.headers["Location"] == "/thi"
