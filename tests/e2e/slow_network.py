@@ -124,26 +124,18 @@ def _throttle(recorder: _Recorder, cpu: int) -> None:
         recorder.cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu})
 
 
-# Shown means painted: an element matching the selector, holding the text, visible in a
-# frame the browser renders. Checked at every animation frame (no frame runs while a
-# stylesheet still blocks rendering); Playwright's own waits poll every 500 ms after the
-# first 270 ms, which would add up to half a second to every step.
-SHOWN = """([selector, text]) => [...document.querySelectorAll(selector)].some(
-    (el) => el.textContent.includes(text) && el.checkVisibility())"""
-
-
 def _timed(result: Measurement, recorder: _Recorder, page: Page, name: str,
            act: Callable[[], None], painted: tuple[str, str],
            shown: Callable[[], None]) -> None:
-    """Time `act` until `painted` (a selector and a text) is on the screen, then check
-    with Playwright that the step shows what it must (`shown`, not timed)."""
+    """Time `act` until Playwright sees what the step must show (`shown`). `painted` (a
+    selector and a text) names the same thing for a finer instrument, not used yet: see
+    bench/README.md, issue 16, on what Playwright's polling adds to each step."""
     step = Step(name)
     recorder.current = step
     started = time.monotonic()
     act()
-    page.wait_for_function(SHOWN, arg=list(painted), polling="raf", timeout=TIMEOUT_MS)
-    step.seconds = time.monotonic() - started
     shown()
+    step.seconds = time.monotonic() - started
     page.wait_for_load_state("load")  # the page's scripts: their bytes count to this step
     result.steps.append(step)
 
