@@ -100,8 +100,8 @@ def test_the_landing_carries_its_styles_and_allows_only_them(app, contest):
 
 def test_a_script_or_stylesheet_carries_only_the_headers_a_browser_uses(app, contest):
     """CSP, framing, referrer and permissions policies govern documents, not scripts or
-    stylesheets; Expires, Last-Modified, Content-Disposition and Accept-Ranges say nothing
-    Cache-Control and the ETag do not (issue 16: a first visit's bytes)."""
+    stylesheets; Expires, Last-Modified and Accept-Ranges say nothing Cache-Control and the
+    ETag do not (issue 16: a first visit's bytes)."""
     client = app.test_client()
     html = client.get("/dang-nhap").get_data(as_text=True)
     for url in re.findall(r'(?:href|src)="(/s/\w+/[^"]+\.(?:css|js))"', html):
@@ -109,8 +109,7 @@ def test_a_script_or_stylesheet_carries_only_the_headers_a_browser_uses(app, con
         assert asset.status_code == 200, url
         assert asset.headers["X-Content-Type-Options"] == "nosniff"
         for name in ("Content-Security-Policy", "X-Frame-Options", "Referrer-Policy",
-                     "Permissions-Policy", "Expires", "Last-Modified", "Content-Disposition",
-                     "Accept-Ranges"):
+                     "Permissions-Policy", "Expires", "Last-Modified", "Accept-Ranges"):
             assert name not in asset.headers, (url, name)
         assert "immutable" in asset.headers["Cache-Control"] and asset.headers["ETag"]
 

@@ -95,7 +95,7 @@ def init_app(app: Flask) -> None:
 def _lean(response) -> None:
     """Only what a browser uses of an asset's answer (issue 16: every first-visit byte
     counts on a slow phone): Cache-Control says how long, the ETag revalidates, so the
-    Expires and Last-Modified send_from_directory adds are dropped, and so are its
-    Content-Disposition and Accept-Ranges (the body sent may be a compressed copy)."""
-    for name in ("Expires", "Last-Modified", "Content-Disposition", "Accept-Ranges"):
+    Expires and Last-Modified send_from_directory adds are dropped, and so is its
+    Accept-Ranges (the body sent may be a compressed copy)."""
+    for name in ("Expires", "Last-Modified", "Accept-Ranges"):
         response.headers.pop(name, None)
