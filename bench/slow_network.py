@@ -4,8 +4,11 @@ Debian's Chromium (Playwright) on the profile of tests/e2e/slow_network.py: 400 
 both ways, 400 ms round trips, CPU slowed 4x (DevTools Emulation.setCPUThrottlingRate),
 a 360x640 screen, every run in a fresh context (cold cache). Both ways in, each with and
 without JavaScript: a new resident registering (unit search included) with «Đăng ký và
-bắt đầu làm bài», and a returning resident logging in and pressing «Bắt đầu làm bài»;
-then one answer step. The app runs as the browser tests run it (tests/e2e/site.py):
+bắt đầu làm bài», and a returning resident logging in with «Đăng nhập và bắt đầu làm
+bài»; then one answer step. Each step is timed from the tap until the page shows what it
+must and, when the step loaded a new document, until that document's first contentful
+paint (tests/e2e/slow_network.py, _until_shown; polled every 10 ms through the DevTools
+protocol). The app runs as the browser tests run it (tests/e2e/site.py):
 gunicorn with deploy/gunicorn.conf.py, 2 workers, a fresh SQLite database, HTTP/1.1.
 
     .venv/bin/python bench/slow_network.py [--runs 5] [--cpu 4]

@@ -3,10 +3,14 @@ the start answers with the question itself, an answer step carries only the head
 fragment needs, and «Chữ lớn» is a cookie set by a plain link."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
+from pathlib import Path
 
 import brotli
 
+from tests import factories
 from tests.test_quiz_support import HTMX, browser, choices_on, participant_client, start, token
 
 DOCUMENT_ONLY = ("Content-Security-Policy", "X-Frame-Options", "Referrer-Policy",
@@ -74,3 +78,63 @@ def test_text_size_never_leads_to_another_site_nor_sets_odd_sizes(app, contest):
         assert response.headers["Location"] == "/", target
     client.get("/co-chu/999?tiep=/")
     assert client.get_cookie("chu") is None
+
+
+def test_the_landing_carries_its_styles_and_allows_only_them(app, contest):
+    """The page a link opens paints with its own bytes: the stylesheet inline, allowed by
+    its hash alone (no 'unsafe-inline'), and the file loaded for no screen into the cache
+    for the next page; other pages link the file and allow no inline style."""
+    client = app.test_client()
+    landing = client.get("/")
+    html = landing.get_data(as_text=True)
+    css = (Path(app.static_folder) / "css" / "app.css").read_text()
+    assert f"<style>{css}</style>" in html
+    assert re.search(r'<link rel="stylesheet" href="/s/\w+/css/app.css" media="print">', html)
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    assert f"style-src 'self' 'sha256-{digest}';" in landing.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in landing.headers["Content-Security-Policy"]
+    login = client.get("/dang-nhap")
+    assert "<style>" not in login.get_data(as_text=True)
+    assert "style-src 'self';" in login.headers["Content-Security-Policy"]
+
+
+def test_a_script_or_stylesheet_carries_only_the_headers_a_browser_uses(app, contest):
+    """CSP, framing, referrer and permissions policies govern documents, not scripts or
+    stylesheets; Expires, Last-Modified and Accept-Ranges say nothing Cache-Control and the
+    ETag do not (issue 16: a first visit's bytes)."""
+    client = app.test_client()
+    html = client.get("/dang-nhap").get_data(as_text=True)
+    for url in re.findall(r'(?:href|src)="(/s/\w+/[^"]+\.(?:css|js))"', html):
+        asset = client.get(url, headers={"Accept-Encoding": "br"})
+        assert asset.status_code == 200, url
+        assert asset.headers["X-Content-Type-Options"] == "nosniff"
+        for name in ("Content-Security-Policy", "X-Frame-Options", "Referrer-Policy",
+                     "Permissions-Policy", "Expires", "Last-Modified", "Accept-Ranges"):
+            assert name not in asset.headers, (url, name)
+        assert "immutable" in asset.headers["Cache-Control"] and asset.headers["ETag"]
+
+
+def test_log_in_and_start_goes_to_the_question_in_one_post(app, contest):
+    """«Đăng nhập và bắt đầu làm bài»: without JS one 303 to the question (no /thi and no
+    second POST between), with htmx the question's page itself and its URL pushed."""
+    for headers in ({}, {**HTMX, "HX-Boosted": "true"}):
+        account = factories.make_participant(contest)
+        client = browser(app)
+        form = client.get("/dang-nhap").get_data(as_text=True)
+        assert "Đăng nhập và bắt đầu làm bài" in form
+        response = client.post("/dang-nhap", headers=headers, data={
+            "login": account.login, "password": factories.PASSWORD, "action": "start",
+            "csrf_token": token(client, "/dang-nhap")})
+        if headers:
+            assert response.status_code == 200 and "HX-Redirect" not in response.headers
+            assert re.fullmatch(r"/thi/\d+/cau/1", response.headers["HX-Push-Url"])
+            assert "Câu 1/20" in response.get_data(as_text=True)
+        else:
+            assert response.status_code == 303
+            assert re.fullmatch(r"/thi/\d+/cau/1", response.headers["Location"])
+        # Plain «Đăng nhập» still goes to /thi, the clock not started.
+        client.post("/dang-xuat", data={"csrf_token": token(client, "/thi")})
+        again = client.post("/dang-nhap", data={
+            "login": account.login, "password": factories.PASSWORD,
+            "csrf_token": token(client, "/dang-nhap")})
+        assert again.status_code == 303 and again.headers["Location"] == "/thi"

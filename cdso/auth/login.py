@@ -14,10 +14,11 @@ from cdso.auth.sessions import home_url, safe_next, start_session
 from cdso.auth.throttle import login_throttle
 from cdso.extensions import db
 from cdso.formatting import utcnow
-from cdso.services.accounts import login_alerts
+from cdso.services.accounts import login_alerts, registration
 from cdso.services.accounts import own as accounts
 from cdso.services.accounts.login_throttle import keys_for
 from cdso.services.accounts.sessions import end_every_session
+from cdso.services.contest.current import current_contest
 from cdso.web.pages import next_page
 
 
@@ -29,8 +30,23 @@ def waiting_message(seconds: int) -> str:
 
 
 def _login_page(typed: str, next_url: str | None, errors: dict, status: int = 200):
-    return render_template("auth/login.html", typed=typed, next_url=next_url,
-                           errors=errors), status
+    contest = current_contest()
+    can_start = not next_url and contest is not None and contest.is_open(utcnow())
+    return render_template("auth/login.html", typed=typed, next_url=next_url, errors=errors,
+                           can_start=can_start), status
+
+
+def _resident_home(account, start: bool):
+    """Where a resident lands after logging in: with «Đăng nhập và bắt đầu làm bài» and the
+    contest open, the question to work on itself (one POST from the login form to the
+    question: issue 16), else their quiz home (/thi itself for htmx)."""
+    from cdso.quiz.routes import finish_expired, home_page, start_and_show
+    contest = current_contest()
+    joined = registration.registration_of(account, contest) if start and contest else None
+    if joined is not None and contest.is_open(utcnow()):
+        return make_response(start_and_show(contest, joined))
+    finish_expired(utcnow())
+    return make_response(next_page(url_for("quiz.home"), home_page))
 
 
 def _failed(key: str, keys: list) -> None:
@@ -75,9 +91,7 @@ def login():
     if next_url or account.is_official or account.must_change_password:
         response = redirect(next_url or home_url(account), code=303)
     else:
-        from cdso.quiz.routes import finish_expired, home_page
-        finish_expired(utcnow())
-        response = make_response(next_page(url_for("quiz.home"), home_page))  # htmx: /thi itself
+        response = _resident_home(account, request.form.get("action") == "start")
     devices.remember(response, key)
     return response
 

@@ -1,17 +1,21 @@
 """Static files under fingerprinted URLs (/s/<hash>/<path>) with a one-year cache."""
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 from pathlib import Path
 
 import brotli
 from flask import Flask, abort, request, send_from_directory
+from markupsafe import Markup
 
 _fingerprints: dict[str, str] = {}
 _compressed: dict[tuple[str, str], bytes] = {}
+_inline: dict[str, tuple[Markup, str]] = {}
 ONE_YEAR = 365 * 24 * 3600
 TEXT_ASSETS = (".css", ".js", ".svg")
+INLINE_STYLES = "cdso.inline_styles"  # this request's, kept in its WSGI environ
 
 
 def fingerprint(static_folder: str, filename: str) -> str:
@@ -34,11 +38,35 @@ def compressed(static_folder: str, filename: str, encoding: str) -> bytes:
     return _compressed[key]
 
 
+def inlined(static_folder: str, filename: str) -> tuple[Markup, str]:
+    """A stylesheet's text to put in a <style> element, and its CSP source
+    ('sha256-…'): read and hashed once per process, like the fingerprints."""
+    if filename not in _inline:
+        content = (Path(static_folder) / filename).read_bytes()
+        digest = base64.b64encode(hashlib.sha256(content).digest()).decode()
+        _inline[filename] = Markup(content.decode()), f"'sha256-{digest}'"
+    return _inline[filename]
+
+
+def inline_style_sources() -> list[str]:
+    """The CSP sources of the stylesheets this response's page carries inline."""
+    return request.environ.get(INLINE_STYLES, [])
+
+
 def init_app(app: Flask) -> None:
     def asset_url(filename: str) -> str:
         return f"/s/{fingerprint(app.static_folder, filename)}/{filename}"
 
+    def inline_css(filename: str) -> Markup:
+        """The stylesheet in the page itself (issue 16: the page a link from a message
+        opens paints without waiting one more round trip for its CSS); its hash goes
+        into this response's CSP (cdso/web/security.py)."""
+        text, source = inlined(app.static_folder, filename)
+        request.environ.setdefault(INLINE_STYLES, []).append(source)
+        return text
+
     app.jinja_env.globals["asset_url"] = asset_url
+    app.jinja_env.globals["inline_css"] = inline_css
 
     @app.get("/s/<fp>/<path:filename>")
     def asset(fp: str, filename: str):
@@ -55,9 +83,19 @@ def init_app(app: Flask) -> None:
             response.headers["Content-Encoding"] = encoding
             response.set_etag(f"{fingerprint(app.static_folder, filename)}-{encoding}")
             response.vary.add("Accept-Encoding")
+        _lean(response)
         if fp != current:  # an old page asking for an old file: serve the new one, briefly
             response.cache_control.max_age = 60
         else:
             response.cache_control.immutable = True
             response.cache_control.public = True
         return response
+
+
+def _lean(response) -> None:
+    """Only what a browser uses of an asset's answer (issue 16: every first-visit byte
+    counts on a slow phone): Cache-Control says how long, the ETag revalidates, so the
+    Expires and Last-Modified send_from_directory adds are dropped, and so is its
+    Accept-Ranges (the body sent may be a compressed copy)."""
+    for name in ("Expires", "Last-Modified", "Accept-Ranges"):
+        response.headers.pop(name, None)

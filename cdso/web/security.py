@@ -1,8 +1,9 @@
 """Security headers on every response; Vary for the header htmx pages branch on."""
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
+from cdso.web.assets import inline_style_sources
 from cdso.web.pages import is_htmx
 
 CSP = (
@@ -11,14 +12,18 @@ CSP = (
     "form-action 'self'; object-src 'none'"
 )
 
+ASSET_TYPES = frozenset({"text/css", "text/javascript", "application/javascript"})
+
 
 def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
         fragment = is_htmx()
-        if not fragment:
-            _document_headers(headers)
+        if _script_or_style(response):  # nosniff is all a script or stylesheet obeys
+            headers.setdefault("X-Content-Type-Options", "nosniff")
+        elif not fragment:
+            _document_headers(headers, inline_style_sources())
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if headers.get("Content-Type", "").startswith("text/html"):  # not parsed: cheaper
@@ -37,7 +42,15 @@ def init_app(app: Flask) -> None:
         return response
 
 
-def _document_headers(headers) -> None:
+def _script_or_style(response: Response) -> bool:
+    """A fingerprinted script or stylesheet (/s/...): a browser applies CSP, framing,
+    referrer and permissions policies to documents, never to these, so a first visit would
+    carry ~360 bytes for nothing on each of them (issue 16); deploy/nginx.conf serves them
+    with nosniff alone too. An SVG stays a document: it can hold script."""
+    return request.endpoint == "asset" and response.mimetype in ASSET_TYPES
+
+
+def _document_headers(headers, inline_styles: list[str]) -> None:
     """Headers that only a document uses (issue 16, lean steps). An htmx fragment is read
     by script and swapped into a page whose own headers govern it: its scripts, styles and
     framing obey that page's CSP, and nosniff guards only scripts, styles and documents,
@@ -45,7 +58,8 @@ def _document_headers(headers) -> None:
     for nothing. A fragment is never shown as a document: it is asked for only with the
     HX-Request header, which a link or a form from elsewhere cannot send, and never stored
     (no-store, Vary: HX-Request)."""
-    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("Content-Security-Policy", CSP if not inline_styles else CSP.replace(
+        "style-src 'self'", " ".join(["style-src 'self'", *inline_styles])))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")

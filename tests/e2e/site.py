@@ -49,6 +49,7 @@ class People:
     certificate_code: str
     unit_name: str = "Phường Gia Viên"
     resident_fresh: str = ""  # never started: logs in and starts in tests/e2e/test_phone.py
+    resident_quick: str = ""  # never started: «Đăng nhập và bắt đầu làm bài» in test_phone.py
 
 
 def free_port() -> int:
@@ -113,6 +114,8 @@ def populate(path: Path, slow_residents: int = 1) -> People:
                                             full_name="Ngô Văn Đang Thi")
         fresh = factories.make_participant(contest, phone="0902000004",
                                            full_name="Phan Thị Vào Thẳng")
+        quick = factories.make_participant(contest, phone="0902000005",
+                                           full_name="Vũ Văn Một Chạm")
         slow = [factories.make_participant(contest, phone=f"09030000{n:02d}",
                                            full_name="Đỗ Thị Mạng Chậm")
                 for n in range(1, slow_residents + 1)]
@@ -126,7 +129,7 @@ def populate(path: Path, slow_residents: int = 1) -> People:
                         slow_residents=tuple(a.login for a in slow),
                         done_attempt_id=attempt_id, midway_attempt_id=midway_attempt_id,
                         certificate_code=certificates.display_code(certificate.code),
-                        resident_fresh=fresh.login)
+                        resident_fresh=fresh.login, resident_quick=quick.login)
         db.session.remove()
         db.engine.dispose()
     return people

@@ -5,7 +5,7 @@ to the first question, with or without JavaScript:
 
 - "new": a new resident registers, the unit found with the search, and presses «Đăng ký
   và bắt đầu làm bài»;
-- "returning": a resident logs in and presses «Bắt đầu làm bài».
+- "returning": a resident logs in with «Đăng nhập và bắt đầu làm bài».
 
 Then one answer step. Each step is timed from the person's action (a tap, Enter) until
 the next screen shows what it must; the person's typing is not timed. Bytes are every
@@ -13,11 +13,13 @@ response the browser received during the step, headers and compressed bodies, re
 included. Used by tests/e2e/test_slow_network.py and bench/slow_network.py."""
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e import steps
 from tests.e2e.pages import PHONE
@@ -103,6 +105,16 @@ class _Recorder:
         cdp.on("Network.requestWillBeSent", self._sent)
         cdp.on("Network.loadingFinished", lambda event: self._add(
             self.urls.get(event["requestId"], "?"), event["encodedDataLength"]))
+        self.navigated = self.painted = False  # a new document in this step; its paint
+        cdp.send("Page.enable")
+        cdp.send("Page.setLifecycleEventsEnabled", {"enabled": True})
+        cdp.on("Page.lifecycleEvent", self._lifecycle)
+
+    def _lifecycle(self, event) -> None:
+        if event["name"] == "init":
+            self.navigated, self.painted = True, False
+        elif event["name"] == "firstContentfulPaint":
+            self.painted = True
 
     def _sent(self, event) -> None:
         redirect = event.get("redirectResponse")
@@ -124,71 +136,100 @@ def _throttle(recorder: _Recorder, cpu: int) -> None:
         recorder.cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu})
 
 
+# What a step must show, as script in the page: an element matching the selector, holding
+# the text, visible. Asked through the DevTools protocol, which answers with scripts off too.
+SHOWN = """([selector, text]) => [...document.querySelectorAll(selector)].some(
+    (el) => el.textContent.includes(text) && el.checkVisibility())"""
+POLL_SECONDS = 0.01
+
+
+def _until_shown(recorder: _Recorder, painted: tuple[str, str], deadline: float) -> float:
+    """When the step's screen was there: `painted` shown and, when the step loaded a new
+    document, that document's first contentful paint (an element laid out while the
+    stylesheet is still on its way is already visible to script). Polled every 10 ms:
+    Playwright's own waits poll every 500 ms after the first 270 ms, which would add up
+    to half a second to every step."""
+    expression = f"({SHOWN})({json.dumps(list(painted))})"
+    while time.monotonic() < deadline:
+        try:
+            answer = recorder.cdp.send("Runtime.evaluate",
+                                       {"expression": expression, "returnByValue": True})
+            found = answer["result"].get("value") is True
+        except PlaywrightError:  # the old document went away under the question
+            found = False
+        if found and (not recorder.navigated or recorder.painted):
+            return time.monotonic()
+        time.sleep(POLL_SECONDS)
+    raise TimeoutError(f"{painted} not shown in {TIMEOUT_MS} ms")
+
+
 def _timed(result: Measurement, recorder: _Recorder, page: Page, name: str,
-           act: Callable[[], None], shown: Callable[[], None]) -> None:
+           act: Callable[[], None], painted: tuple[str, str],
+           shown: Callable[[], None]) -> None:
+    """Time `act` until its screen is there (`painted`, see _until_shown), then check with
+    Playwright that the step shows what it must (`shown`, not timed)."""
     step = Step(name)
     recorder.current = step
+    recorder.navigated = recorder.painted = False
     started = time.monotonic()
     act()
+    step.seconds = _until_shown(recorder, painted, started + TIMEOUT_MS / 1000) - started
     shown()
-    step.seconds = time.monotonic() - started
-    page.wait_for_load_state("load")  # the page's scripts counted to this step too
+    page.wait_for_load_state("load")  # the page's scripts: their bytes count to this step
     result.steps.append(step)
 
 
 def _new_resident(result, recorder, page: Page, phone: str, unit: str, js: bool) -> None:
     heading = page.get_by_role("heading", name="Đăng ký dự thi")
     _timed(result, recorder, page, "landing", lambda: page.goto("/", wait_until="commit"),
+           ("main a", "Đăng ký dự thi"),
            lambda: expect(page.get_by_role("link", name="Đăng ký dự thi")).to_be_visible())
     _timed(result, recorder, page, "registration form",
            lambda: page.get_by_role("link", name="Đăng ký dự thi").click(),
-           lambda: expect(heading).to_be_visible())
+           ("main h1", "Đăng ký dự thi"), lambda: expect(heading).to_be_visible())
     page.get_by_label("Họ và tên").fill("Đỗ Thị Mạng Chậm")
     page.get_by_label("Ngày sinh").fill("05/03/1960")
     page.get_by_label("Nữ", exact=True).check()
     page.get_by_label("Số điện thoại di động").fill(phone)
     search = page.get_by_label("Gõ tên đơn vị mới")
     option = page.get_by_label(unit, exact=True)
-    if js:  # results as the person types (htmx, after 400 ms without a key)
+    if js:  # results as the person types (htmx, 250 ms after the last key)
         _timed(result, recorder, page, "unit search", lambda: search.fill("gia"),
-               lambda: expect(option).to_be_visible())
+               ("#unit-results label", unit), lambda: expect(option).to_be_visible())
     else:
         search.fill("gia")
         _timed(result, recorder, page, "unit search",
                lambda: page.get_by_role("button", name="Tìm", exact=True).click(),
-               lambda: expect(option).to_be_visible())
+               ("#unit-results label", unit), lambda: expect(option).to_be_visible())
     chosen = page.get_by_label("Tổ dân phố, thôn, trường học hoặc cơ quan")
     if js:
         _timed(result, recorder, page, "unit chosen", lambda: option.click(),
-               lambda: expect(chosen).to_be_visible())
+               ("#f-organisation_id", ""), lambda: expect(chosen).to_be_visible())
     else:
         option.check()
         _timed(result, recorder, page, "unit chosen",
                lambda: page.get_by_role("button", name="Chọn đơn vị này").click(),
-               lambda: expect(chosen).to_be_visible())
+               ("#f-organisation_id", ""), lambda: expect(chosen).to_be_visible())
     page.get_by_label("Người dân", exact=True).check()
     page.get_by_label(steps.PASSWORD_LABEL).fill(PASSWORD)
     page.get_by_label("Nhập lại mật khẩu").fill(PASSWORD)
     page.get_by_label("Tôi đã đọc thông báo trên").check()
     _timed(result, recorder, page, "register and start",
            lambda: page.get_by_role("button", name=steps.REGISTER_AND_START).click(),
-           lambda: expect(page.locator("#step legend")).to_be_visible(timeout=TIMEOUT_MS))
+           ("#step legend", ""), lambda: expect(page.locator("#step legend")).to_be_visible(timeout=TIMEOUT_MS))
 
 
 def _returning_resident(result, recorder, page: Page, phone: str) -> None:
     login_link = page.get_by_role("main").get_by_role("link", name="Đăng nhập")
     _timed(result, recorder, page, "landing", lambda: page.goto("/", wait_until="commit"),
-           lambda: expect(login_link).to_be_visible())
+           ("main a", "Đăng nhập"), lambda: expect(login_link).to_be_visible())
     _timed(result, recorder, page, "login form", lambda: login_link.click(),
-           lambda: expect(page.get_by_label("Số điện thoại")).to_be_visible())
+           ("#f-login", ""), lambda: expect(page.get_by_label("Số điện thoại")).to_be_visible())
     page.get_by_label("Số điện thoại").fill(phone)
     page.get_by_label(steps.PASSWORD_LABEL).fill(PASSWORD)
-    start = page.get_by_role("button", name="Bắt đầu làm bài")
-    _timed(result, recorder, page, "log in",
-           lambda: page.get_by_role("button", name="Đăng nhập").click(),
-           lambda: expect(start).to_be_visible())
-    _timed(result, recorder, page, "start", lambda: start.click(),
-           lambda: expect(page.locator("#step legend")).to_be_visible(timeout=TIMEOUT_MS))
+    _timed(result, recorder, page, "log in and start",
+           lambda: page.get_by_role("button", name=steps.LOG_IN_AND_START).click(),
+           ("#step legend", ""), lambda: expect(page.locator("#step legend")).to_be_visible(timeout=TIMEOUT_MS))
 
 
 def run(browser: Browser, base_url: str, path: str, phone: str, *, javascript: bool = True,
@@ -209,7 +250,7 @@ def run(browser: Browser, base_url: str, path: str, phone: str, *, javascript: b
             _returning_resident(result, recorder, page, phone)
         progress = page.locator("#step .progress")
         _timed(result, recorder, page, ANSWER, lambda: steps.answer_and_go_on(page, 0),
-               lambda: expect(progress).to_contain_text("Câu 2/"))
+               ("#step .progress", "Câu 2/"), lambda: expect(progress).to_contain_text("Câu 2/"))
         return result
     finally:
         context.close()

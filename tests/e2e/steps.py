@@ -20,7 +20,7 @@ def log_in(page: Page, login: str, password: str = PASSWORD) -> None:
     page.goto("/dang-nhap")
     page.get_by_label("Số điện thoại").fill(login)
     page.get_by_label(PASSWORD_LABEL).fill(password)
-    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
     expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
 
 
@@ -55,6 +55,7 @@ def fill_person(page: Page, *, full_name: str, phone: str, unit: str, javascript
 
 REGISTER_ONLY = "Chỉ đăng ký, làm bài sau"
 REGISTER_AND_START = "Đăng ký và bắt đầu làm bài"
+LOG_IN_AND_START = "Đăng nhập và bắt đầu làm bài"
 
 
 def register(page: Page, *, full_name: str, phone: str, unit: str, javascript: bool,

@@ -74,11 +74,27 @@ def test_login_and_start_answer_with_the_next_page_itself(page, site):
     page.goto("/dang-nhap")
     page.get_by_label("Số điện thoại").fill(site.people.resident_fresh)
     page.get_by_label(steps.PASSWORD_LABEL).fill(steps.PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
     expect(page).to_have_url(re.compile(r"/thi$"))
     steps.start_attempt(page)
     expect(page).to_have_url(re.compile(r"/thi/\d+/cau/\d+$"))
     assert [r.status for r in answers] == [200, 200], [(r.status, r.url) for r in answers]
+    assert not _no_hops(answers), _no_hops(answers)
+
+
+def test_log_in_and_start_answers_with_the_question_itself(page, site):
+    """«Đăng nhập và bắt đầu làm bài»: one POST from the login form to the question,
+    answered with the question's page itself (no /thi in between, no 204 + HX-Redirect)."""
+    answers = []
+    page.on("response", lambda r: answers.append(r) if r.request.method == "POST" else None)
+    page.goto("/dang-nhap")
+    page.get_by_label("Số điện thoại").fill(site.people.resident_quick)
+    page.get_by_label(steps.PASSWORD_LABEL).fill(steps.PASSWORD)
+    page.get_by_role("button", name=steps.LOG_IN_AND_START).click()
+    expect(page.locator("#step .progress")).to_contain_text("Câu 1/")
+    expect(page).to_have_url(re.compile(r"/thi/\d+/cau/1$"))
+    assert [(r.status, r.url.rsplit("/", 1)[-1]) for r in answers] == [(200, "dang-nhap")], \
+        [(r.status, r.url) for r in answers]
     assert not _no_hops(answers), _no_hops(answers)
 
 
