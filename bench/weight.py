@@ -25,6 +25,8 @@ import brotli
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from cdso.web.assets import compress  # noqa: E402
+
 BUDGETS = {"first visit": 25 * 1024, "htmx step": 1536, "full-page step": 5 * 1024}
 
 
@@ -64,9 +66,8 @@ def measure(app) -> list[tuple[str, int, int, int]]:
             wire = len(response.get_data())
             if url.startswith("/s/") and response.status_code == 200:
                 # Static files are served by nginx from the copies deploy/precompress.sh
-                # makes (gzip -9, brotli 11); the app alone streams them with brotli 4.
-                wire = len(gzip.compress(raw, 9) if accept == "gzip"
-                           else brotli.compress(raw, quality=11))
+                # makes with the app's own compress() (zopfli gzip, brotli 11).
+                wire = len(compress(raw, "gzip" if accept == "gzip" else "br"))
             sizes.append(wire)
         rows.append((label, sizes[0], sizes[1], len(raw)))
         return response

@@ -42,8 +42,9 @@ def test_an_answer_step_carries_only_what_a_fragment_needs(app, contest):
                        headers={**HTMX, "X-CSRFToken": csrf, "Accept-Encoding": "br"})
     assert step.status_code == 200, step.get_data(as_text=True)[:300]
     assert step.headers["HX-Push-Url"] == f"/thi/{attempt_id}/cau/2"
-    for name in (*DOCUMENT_ONLY, "Set-Cookie"):
+    for name in (*DOCUMENT_ONLY, "Set-Cookie", "Vary"):
         assert name not in step.headers, name
+    assert "HX-Request" in page.headers["Vary"]
     assert step.headers["Cache-Control"] == "no-store"
     assert b'name="csrf_token"' not in brotli.decompress(step.data)
     headers = sum(len(f"{k}: {v}\r\n") for k, v in step.headers.items())

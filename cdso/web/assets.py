@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 from pathlib import Path
 
 import brotli
+import zopfli.gzip
 from flask import Flask, abort, request, send_from_directory
 from markupsafe import Markup
 
@@ -27,15 +27,22 @@ def fingerprint(static_folder: str, filename: str) -> str:
 
 
 def compressed(static_folder: str, filename: str, encoding: str) -> bytes:
-    """A text asset compressed once per process at the strongest level, as nginx serves
-    the copies deploy/precompress.sh writes: without nginx (`make run`) the same bytes
+    """A text asset compressed once per process (compress()), as nginx serves the
+    copies deploy/precompress.sh writes: without nginx (`make run`) the same bytes
     (Flask-Compress would stream it as zstd-3, 23% larger than brotli-11 for htmx)."""
     key = (filename, encoding)
     if key not in _compressed:
-        raw = (Path(static_folder) / filename).read_bytes()
-        _compressed[key] = (brotli.compress(raw, quality=11) if encoding == "br"
-                            else gzip.compress(raw, 9, mtime=0))
+        _compressed[key] = compress((Path(static_folder) / filename).read_bytes(), encoding)
     return _compressed[key]
+
+
+def compress(raw: bytes, encoding: str) -> bytes:
+    """The strongest compression a phone's browser can read: brotli 11, or for a browser
+    that knows only gzip, zopfli's gzip (3% smaller than gzip -9: ~600 B less on a first
+    visit). The one definition, also used by deploy/precompress.sh and bench/weight.py."""
+    if encoding == "br":
+        return brotli.compress(raw, quality=11)
+    return zopfli.gzip.compress(raw, numiterations=15)
 
 
 def inlined(static_folder: str, filename: str) -> tuple[Markup, str]:

@@ -1,14 +1,16 @@
 """deploy/nginx.conf: it passes `nginx -t`, and run on a temporary copy (high ports, a
 self-signed certificate, an app node that is down) it answers its own errors with the
-Vietnamese pages of deploy/pages and sends HSTS."""
+Vietnamese pages of deploy/pages and sends HSTS (not on htmx fragments)."""
 from __future__ import annotations
 
 import http.client
+import http.server
 import re
 import shutil
 import socket
 import ssl
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -130,3 +132,34 @@ def test_every_error_page_is_vietnamese():
         assert "Công dân số Hải Phòng" in page and "<script" not in page
         assert f"error_page {code} /loi/{code}.html;" in \
             (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+
+
+class _Page(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_hsts_on_pages_and_boosted_pages_but_not_on_htmx_fragments(running):
+    app = http.server.ThreadingHTTPServer(("127.0.0.1", running["app"]), _Page)
+    threading.Thread(target=app.serve_forever, daemon=True).start()
+    try:
+        def hsts(headers: dict) -> str | None:
+            connection = https(running["https"])
+            connection.request("GET", "/thi", headers=headers)
+            response = connection.getresponse()
+            assert response.status == 200 and response.read() == b"ok"
+            return response.getheader("Strict-Transport-Security")
+
+        assert hsts({}) == "max-age=31536000"
+        assert hsts({"HX-Request": "true", "HX-Boosted": "true"}) == "max-age=31536000"
+        assert hsts({"HX-Request": "true"}) is None  # the page that asked carries it
+    finally:
+        app.shutdown()
+        app.server_close()
