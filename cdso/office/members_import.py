@@ -45,14 +45,11 @@ def members_import_page():
 @bp.get("/dang-ky-danh-sach/mau.<fmt>")
 def members_import_template(fmt: str):
     _scope()
-    if fmt == "xlsx":
-        data = tabular.template_xlsx(enrolment.COLUMNS, "Mẫu danh sách đăng ký dự thi",
-                                     enrolment.EXAMPLES)
-        return download(data, "mau-danh-sach-dang-ky.xlsx", personal=False)
-    if fmt == "csv":
-        return download(tabular.template_csv(enrolment.COLUMNS), "mau-danh-sach-dang-ky.csv",
-                        personal=False)
-    abort(404)
+    made = tabular.template_file(fmt, enrolment.COLUMNS, "Mẫu danh sách đăng ký dự thi",
+                                 enrolment.EXAMPLES, "mau-danh-sach-dang-ky")
+    if made is None:
+        abort(404)
+    return download(*made, personal=False)
 
 
 @bp.post("/dang-ky-danh-sach/xem-truoc")

@@ -80,14 +80,11 @@ def results_import_page():
 @bp.get("/nhap-ket-qua/mau.<fmt>")
 def results_import_template(fmt: str):
     _scope_unit()
-    if fmt == "xlsx":
-        data = tabular.template_xlsx(results_import.COLUMNS, "Mẫu nhập kết quả thi",
-                                     results_import.EXAMPLES)
-        return download(data, "mau-nhap-ket-qua.xlsx", personal=False)
-    if fmt == "csv":
-        return download(tabular.template_csv(results_import.COLUMNS), "mau-nhap-ket-qua.csv",
-                        personal=False)
-    abort(404)
+    made = tabular.template_file(fmt, results_import.COLUMNS, "Mẫu nhập kết quả thi",
+                                 results_import.EXAMPLES, "mau-nhap-ket-qua")
+    if made is None:
+        abort(404)
+    return download(*made, personal=False)
 
 
 @bp.post("/nhap-ket-qua/xem-truoc")

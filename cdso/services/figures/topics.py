@@ -137,17 +137,8 @@ def source_sums(contest_id: int, start: dt.datetime, end: dt.datetime,
                "organisation_id": func.coalesce(Registration.organisation_id, 0),
                "topic_id": Question.topic_id}
     keys = [columns[d] for d in dims]
-    first = case((_first_online(), Attempt.id))
-    query = (select(*keys, func.count(), func.sum(case((AttemptQuestion.is_correct, 1),
-                                                        else_=0)),
-                    func.count(distinct(first)))
-             .select_from(AttemptQuestion)
-             .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-             .join(Registration, Registration.id == Attempt.registration_id)
-             .join(Question, Question.id == AttemptQuestion.question_id)
-             .where(Attempt.contest_id == contest_id, Attempt.source == "online",
-                    Attempt.status == AttemptStatus.FINISHED.value,
-                    Attempt.recorded_at >= start, Attempt.recorded_at < end))
+    query = _answers_query(contest_id, *keys).where(Attempt.recorded_at >= start,
+                                                     Attempt.recorded_at < end)
     if unit_id is not None:
         query = query.where(Registration.unit_id == unit_id)
     if "topic_id" not in dims:
@@ -184,10 +175,10 @@ def rebuild(contest_id: int) -> None:
         db.session.execute(model.__table__.delete().where(model.contest_id == contest_id))
         start = _truncated(Attempt.recorded_at, column)
         rows = []
-        org = func.coalesce(Registration.organisation_id, 0)
+        keys = (start, Registration.unit_id, func.coalesce(Registration.organisation_id, 0),
+                Question.topic_id)
         for moment, unit_id, org_id, topic_id, answered, correct, people in db.session.execute(
-                _answers_query(contest_id, start, org).group_by(
-                    start, Registration.unit_id, org, Question.topic_id)):
+                _answers_query(contest_id, *keys).group_by(*keys)):
             if isinstance(moment, str):
                 moment = dt.datetime.fromisoformat(moment)
             rows.append({"contest_id": contest_id, column: moment, "unit_id": unit_id,
@@ -199,10 +190,11 @@ def rebuild(contest_id: int) -> None:
     db.session.flush()
 
 
-def _answers_query(contest_id: int, start, org):
+def _answers_query(contest_id: int, *keys):
+    """SQL: `keys`, then the answers, the correct ones and the people answering for the
+    first time, over the finished online attempts of a contest (group and filter after)."""
     first = case((_first_online(), Attempt.id))
-    return (select(start, Registration.unit_id, org,
-                   Question.topic_id, func.count(),
+    return (select(*keys, func.count(),
                    func.sum(case((AttemptQuestion.is_correct, 1), else_=0)),
                    func.count(distinct(first)))
             .select_from(AttemptQuestion)

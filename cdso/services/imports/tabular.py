@@ -262,6 +262,17 @@ def template_csv(columns: list[Column]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+def template_file(fmt: str, columns: list[Column], title: str, examples: list[list[str]],
+                  stem: str) -> tuple[bytes, str] | None:
+    """A list's blank template as `stem`.xlsx or `stem`.csv (its bytes and file name), or
+    None for any other format."""
+    if fmt == "xlsx":
+        return template_xlsx(columns, title, examples), f"{stem}.xlsx"
+    if fmt == "csv":
+        return template_csv(columns), f"{stem}.csv"
+    return None
+
+
 # Cells of people lists (bulk enrolment, results import): the registration rules, plus
 # the few words people type for a gender, a group or a unit.
 
