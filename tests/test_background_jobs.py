@@ -334,6 +334,22 @@ def test_the_city_gets_every_units_report_in_one_zip(app, jobs, clock, october):
     assert "Xã Tứ Kỳ" not in mine.read("danh-sach.csv").decode("utf-8-sig")
 
 
+def test_a_batch_with_nothing_issued_says_so_and_queues_nothing(app, jobs, clock, october):
+    from tests.test_documents import admin, clerk_of
+
+    issued(october, clerk_of(), "unit_urge")  # another kind only
+    city = support.browser(app)
+    support.login(city, admin())
+    listing = "/quan-tri/cong-van"
+    asked = city.post(f"{listing}/tap", data={"csrf_token": support.token(city, listing),
+                                              "kind": "unit_report"})
+    assert asked.status_code == 303 and asked.headers["Location"].endswith(listing)
+    page = city.get(listing).get_data(as_text=True)
+    assert "Chưa đơn vị nào ban hành «Báo cáo kết quả của xã/phường gửi Sở»" in page
+    with app.app_context():
+        assert db.session.query(ImportJob).count() == 0
+
+
 def test_a_large_results_file_is_checked_on_the_worker_then_confirmed(app, jobs, contest,
                                                                       monkeypatch):
     from cdso.models import Attempt

@@ -48,8 +48,12 @@ def documents_batch():
     if kind not in UNIT_KINDS:
         flash("Xin chọn loại văn bản cần gom.", "error")
         return pages.redirect_to("office.documents")
-    return import_jobs.order("documents", batch.order_key(current_user, kind),
-                             f"{LABELS[kind]}: các đơn vị", {"kind": kind})
+    if not batch.issued_any(current_user, kind):
+        flash(f"Chưa đơn vị nào ban hành «{LABELS[kind]}»: chưa có văn bản nào để gom.",
+              "error")
+        return pages.redirect_to("office.documents")
+    return import_jobs.order("documents", batch.order_key(current_user, kind), LABELS[kind],
+                             {"kind": kind})
 
 
 def _new_page(kind: str = "", unit_id: str = "", errors: dict | None = None):

@@ -33,12 +33,27 @@ def order_key(account: Account, kind: str) -> str:
     return f"documents:{kind}:{'all' if units is None else sorted(units)}"
 
 
-def _latest(account: Account, kind: str, contest_id: int | None) -> dict[int, Document]:
+def _issued(account: Account, kind: str, contest_id: int | None):
+    """SQL: the issued documents of `kind` the account may see, of the contest if any."""
     query = lifecycle.documents_query(account).where(
-        Document.kind == kind, Document.status == "issued").order_by(None).order_by(
-        Document.unit_id, desc(Document.issued_at), desc(Document.id))
+        Document.kind == kind, Document.status == "issued")
     if contest_id is not None:
         query = query.where(Document.contest_id == contest_id)
+    return query
+
+
+def issued_any(account: Account, kind: str) -> bool:
+    """Whether a batch would hold a document: asked before a job is queued for nothing."""
+    from cdso.services.contest.current import current_contest
+
+    contest = current_contest()
+    query = _issued(account, kind, contest.id if contest else None).order_by(None)
+    return bool(db.session.scalar(select(query.exists())))
+
+
+def _latest(account: Account, kind: str, contest_id: int | None) -> dict[int, Document]:
+    query = _issued(account, kind, contest_id).order_by(None).order_by(
+        Document.unit_id, desc(Document.issued_at), desc(Document.id))
     latest: dict[int, Document] = {}
     for document in db.session.scalars(query):
         latest.setdefault(document.unit_id, document)
