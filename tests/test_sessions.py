@@ -205,12 +205,11 @@ def test_the_answer_step_retries_once_on_a_dropped_connection(app, contest, monk
     assert saved(attempt_id, 1)[0] == key[1]
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # a server's doing
 def test_the_answer_step_retries_once_when_postgresql_dropped_its_connection(app, contest,
                                                                            monkeypatch):
     """The worker's pooled connection is ended by the server (as by a restart): the step
     finds it dead, invalidates the pool and saves on a fresh connection, once."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("a server ending a connection: PostgreSQL")
     client, _ = participant_client(app, contest)
     attempt_id = start(client)
     key, csrf = answer_key(attempt_id), token(client, "/thi")
