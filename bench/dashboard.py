@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import statistics
 import sys
 import time
@@ -171,21 +170,18 @@ def main() -> None:
     load = f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     print(load)
     if args.append_readme:
-        machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         with plain_app.app_context():
             from cdso.extensions import db
             version = db.session.execute(text("SHOW server_version")).scalar()
-        section = "\n".join([
-            "", f"### {dt.date.today():%d/%m/%Y} — {data}", "",
-            f"Command: `.venv/bin/python bench/dashboard.py --requests {args.requests} "
-            f"--uncached-requests {args.uncached_requests} --append-readme` "
-            f"(data: `bench/bulk_seed.py`). Machine: {machine}, PostgreSQL {version}, "
-            f"shared with other work ({load}). Flask test client, one process. "
-            f"Budget: p95 ≤ {BUDGET_MS} ms.", "",
-            report(f"Shared cache (Redis), {args.requests} requests per page", cached), "",
-            report(f"First request of a minute (current minute's sums dropped before each "
-                   f"request), {args.uncached_requests} requests per page", first), "",
-            report(f"No cache, {args.uncached_requests} requests per page", uncached), ""])
+        section = readme.city_scale_entry(
+            data, f".venv/bin/python bench/dashboard.py --requests {args.requests} "
+            f"--uncached-requests {args.uncached_requests} --append-readme",
+            "bench/bulk_seed.py", load, BUDGET_MS, [
+                report(f"Shared cache (Redis), {args.requests} requests per page", cached),
+                report(f"First request of a minute (current minute's sums dropped before "
+                       f"each request), {args.uncached_requests} requests per page", first),
+                report(f"No cache, {args.uncached_requests} requests per page", uncached)],
+            server=f", PostgreSQL {version}")
         readme.append_to_section("## Dashboards at city scale", section, INTRO)
         print(f"appended to {readme.README}")
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import random
 import statistics
 import sys
@@ -324,20 +323,18 @@ def main() -> None:
     load = f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     print(load)
     if args.append_readme:
-        machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        section = "\n".join([
-            "", f"### {dt.date.today():%d/%m/%Y} — {data}", "",
-            f"Command: `.venv/bin/python bench/gaps.py --requests {args.requests} "
-            f"--uncached-requests {args.uncached_requests} --append-readme` (data: "
-            f"`bench/gaps.py --seed-only`). Machine: {machine}, shared with other work "
-            f"({load}). Flask test client, one process. Budget: p95 ≤ {BUDGET_MS} ms.", "",
-            report(f"Shared cache (Redis), {args.requests} requests per page", cached), "",
-            report(f"First request of a minute after the sweep drew the city page "
-                   f"(default view) ahead, {args.uncached_requests} requests per page", swept),
-            "", f"Timed apart: {warm}.", "",
-            report(f"First request of a minute with nothing drawn ahead (no sweep), "
-                   f"{args.uncached_requests} requests per page", first), "",
-            report(f"No cache, {args.uncached_requests} requests per page", uncached), ""])
+        section = readme.city_scale_entry(
+            data, f".venv/bin/python bench/gaps.py --requests {args.requests} "
+            f"--uncached-requests {args.uncached_requests} --append-readme",
+            "bench/gaps.py --seed-only", load, BUDGET_MS, [
+                report(f"Shared cache (Redis), {args.requests} requests per page", cached),
+                report(f"First request of a minute after the sweep drew the city page "
+                       f"(default view) ahead, {args.uncached_requests} requests per page",
+                       swept),
+                f"Timed apart: {warm}.",
+                report(f"First request of a minute with nothing drawn ahead (no sweep), "
+                       f"{args.uncached_requests} requests per page", first),
+                report(f"No cache, {args.uncached_requests} requests per page", uncached)])
         readme.append_to_section("## Knowledge gaps at city scale", section, INTRO)
         print(f"appended to {readme.README}")
 

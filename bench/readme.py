@@ -19,6 +19,20 @@ def machine(command: str) -> str:
             f"{platform.python_version()}, {command}")
 
 
+def city_scale_entry(data: str, command: str, seeded_by: str, load: str, budget_ms: int,
+                     parts: list[str], server: str = "") -> str:
+    """An entry of a page benchmark at city scale (bench/dashboard.py, bench/gaps.py): the
+    data, the command, the machine and its load, then `parts` (tables, notes) one by one."""
+    where = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    lines = ["", f"### {dt.date.today():%d/%m/%Y} — {data}", "",
+             f"Command: `{command}` (data: `{seeded_by}`). Machine: {where}{server}, shared "
+             f"with other work ({load}). Flask test client, one process. Budget: p95 ≤ "
+             f"{budget_ms} ms.", ""]
+    for part in parts:
+        lines += [part, ""]
+    return "\n".join(lines)
+
+
 def append_to_section(heading: str, entry: str, intro: str = "", readme: Path = README) -> None:
     """Add `entry` at the end of the section `heading` (made, with `intro`, if missing),
     before the next section of another benchmark."""

@@ -6,7 +6,6 @@ import hashlib
 from pathlib import Path
 
 import brotli
-import zopfli.gzip
 from flask import Flask, abort, request, send_from_directory
 from markupsafe import Markup
 
@@ -42,6 +41,7 @@ def compress(raw: bytes, encoding: str) -> bytes:
     visit). The one definition, also used by deploy/precompress.sh and bench/weight.py."""
     if encoding == "br":
         return brotli.compress(raw, quality=11)
+    import zopfli.gzip  # once per file and process: not in every worker's start
     return zopfli.gzip.compress(raw, numiterations=15)
 
 

@@ -47,10 +47,11 @@ def init_app(app: Flask) -> None:
             # parsed Vary and Cache-Control objects cost ~5% of an answer step. A fragment
             # says only no-store (fewer bytes on the wire; FragmentSessionInterface drops
             # its Vary); a whole page is private too and varies on HX-Request.
-            if not fragment and "Vary" in headers:
-                response.vary.add("HX-Request")
-            elif not fragment:
-                headers["Vary"] = "HX-Request"
+            if not fragment:
+                if "Vary" in headers:
+                    response.vary.add("HX-Request")
+                else:
+                    headers["Vary"] = "HX-Request"
             if "Cache-Control" in headers:
                 response.cache_control.no_store = True
                 response.cache_control.private = not fragment or None
@@ -74,7 +75,7 @@ def _document_headers(headers, inline_styles: list[str]) -> None:
     which a fragment never is, so these ~360 bytes would be spent on every answer step
     for nothing. A fragment is never shown as a document: it is asked for only with the
     HX-Request header, which a link or a form from elsewhere cannot send, and never stored
-    (no-store, Vary: HX-Request)."""
+    (no-store)."""
     headers.setdefault("Content-Security-Policy", CSP if not inline_styles else CSP.replace(
         "style-src 'self'", " ".join(["style-src 'self'", *inline_styles])))
     headers.setdefault("X-Content-Type-Options", "nosniff")
