@@ -16,6 +16,16 @@ QUESTION_HEADING = re.compile(r"Câu (\d+)/(\d+)")
 PASSWORD_LABEL = re.compile(r"^Mật khẩu( \*)?$")  # a required field's label ends in " *"
 
 
+HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+
+
+def htmx_idle(page: Page, also: str = "true") -> None:
+    """htmx has nothing in flight and its new elements are wired (they answer events):
+    what a person's next key or tap meets on a slow machine. `also`: a further JS
+    condition."""
+    page.wait_for_function(f"() => !document.querySelector('{HTMX_BUSY}') && ({also})")
+
+
 def log_in(page: Page, login: str, password: str = PASSWORD) -> None:
     page.goto("/dang-nhap")
     page.get_by_label("Số điện thoại").fill(login)

@@ -7,6 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e import steps
 from tests.e2e.site import PASSWORD
 
 DESCRIBE = """(el) => {
@@ -62,6 +63,7 @@ def register_by_keyboard(page: Page) -> None:
         elif key == "input:unit_query":
             page.keyboard.type("gia v", delay=40)
             expect(page.locator("#unit-results input[name=unit_id]").first).to_be_visible()
+            steps.htmx_idle(page)  # Space on a choice not yet wired would send nothing
         elif key == "radio:unit_id":
             page.keyboard.press("Space")  # the first match: Phường Gia Viên
             expect(page.locator("#f-organisation_id")).to_be_visible()

@@ -63,8 +63,7 @@ def test_ward_clerk_first_login_dashboard_and_dispatch_pdf(new_context, site):
     # confirmed as blank on purpose, then the document is issued.
     blanks = page.get_by_role("checkbox", name=re.compile("Cố ý để trống"))
     expect(blanks.first).to_be_visible()
-    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, "
-                           ".htmx-settling, .htmx-added')")  # a person reads before ticking
+    steps.htmx_idle(page)  # a person reads before ticking
     for index in range(blanks.count()):
         blanks.nth(index).check()
     page.get_by_role("button", name="Ban hành").click()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from tests.e2e import steps
+
 CHOICES = "#unit-results label.unit-choice"
 SMALLEST_BOX = """(selector) => Array.from(document.querySelectorAll(selector)).map(el => {
   const box = el.getBoundingClientRect();
@@ -15,9 +17,8 @@ SMALLEST_BOX = """(selector) => Array.from(document.querySelectorAll(selector)).
 def settled(page) -> None:
     """htmx has swapped and settled (its new elements answer events) and the focus is back
     on a choice."""
-    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, "
-                           ".htmx-settling, .htmx-added') && document.activeElement"
-                           " && document.activeElement.name === 'unit_id'")
+    steps.htmx_idle(page, "document.activeElement && document.activeElement.name === "
+                          "'unit_id'")
 
 
 def test_search_offers_taps_of_44_px_and_works_by_keyboard(page):
