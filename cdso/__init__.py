@@ -7,10 +7,26 @@ from cdso import config as settings
 from cdso.extensions import cache, compress, csrf, db, htmx, init_migrations, limiter, login_manager
 
 
+class CdsoFlask(Flask):
+    """Flask, asking once per function's code whether it is a coroutine function: Flask
+    asks inspect on every request for every hook and view, 13 times per answer step
+    (issue 19). Keyed by code objects, so closures made per request add nothing."""
+
+    def ensure_sync(self, func):
+        code = getattr(func, "__code__", None)  # a function's, or a bound method's
+        plain = self.__dict__.setdefault("_plain_code", set())
+        if code in plain:
+            return func
+        synced = super().ensure_sync(func)
+        if synced is func and code is not None:
+            plain.add(code)
+        return synced
+
+
 def create_app(config: dict | None = None, *, web_only: bool = False) -> Flask:
     """The app; `web_only` (gunicorn's workers, see wsgi.py) leaves out the migrations."""
-    app = Flask(__name__, template_folder="../templates", static_folder="../static",
-                instance_path=str(settings.INSTANCE))
+    app = CdsoFlask(__name__, template_folder="../templates", static_folder="../static",
+                    instance_path=str(settings.INSTANCE))
     app.config.update(settings.from_environment())
     if config:
         app.config.update(config)

@@ -223,7 +223,7 @@ def test_the_answer_step_retries_once_when_postgresql_dropped_its_connection(app
     admin.dispose()
     from cdso.services.quiz import answering  # after attempts, which imports it
     failures: list[DBAPIError] = []
-    real = answering._driver_rows
+    real = answering._committed_rows
 
     def watched(*args):
         try:
@@ -232,7 +232,7 @@ def test_the_answer_step_retries_once_when_postgresql_dropped_its_connection(app
             failures.append(error)
             raise
 
-    monkeypatch.setattr(answering, "_driver_rows", watched)
+    monkeypatch.setattr(answering, "_committed_rows", watched)
     response = post_answer(client, attempt_id, 2, key[2], csrf)
     assert response.status_code == 200 and choices_on(response.get_data(as_text=True))
     assert len(failures) == 1 and failures[0].connection_invalidated

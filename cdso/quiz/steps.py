@@ -190,10 +190,8 @@ def _save_and_commit(attempt_id, account_id, version, position, choice_id, now):
     seq = _seq(request.form.get("seq", ""))
 
     def save():
-        sheet = quiz.save_answer(attempt_id, account_id, position, choice_id, now, seq=seq,
-                                 session_version=version)
-        db.session.commit()
-        return sheet
+        return quiz.save_answer(attempt_id, account_id, position, choice_id, now, seq=seq,
+                                session_version=version, commit=True)
 
     try:
         return save()

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask import Flask, Response, request
-from flask.sessions import SecureCookieSessionInterface
 
 from cdso.web.assets import inline_style_sources
 from cdso.web.pages import is_htmx
+from cdso.web.session_cookie import RememberingSessionInterface
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -16,21 +16,8 @@ CSP = (
 ASSET_TYPES = frozenset({"text/css", "text/javascript", "application/javascript"})
 
 
-class FragmentSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, which saves last of all after_request work: a
-    fragment leaves without any Vary. Three hands add one (this module HX-Request,
-    Flask-Compress Accept-Encoding, the session Cookie), but a fragment is no-store and
-    asked for only by htmx, so no cache keeps it or picks it for a document: 43 bytes on
-    every answer step for nothing (issue 16). Whole pages keep theirs."""
-
-    def save_session(self, app, session, response) -> None:
-        super().save_session(app, session, response)
-        if is_htmx():
-            response.headers.pop("Vary", None)
-
-
 def init_app(app: Flask) -> None:
-    app.session_interface = FragmentSessionInterface()
+    app.session_interface = RememberingSessionInterface()
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -45,7 +32,7 @@ def init_app(app: Flask) -> None:
         if headers.get("Content-Type", "").startswith("text/html"):  # not parsed: cheaper
             # Plain strings when the headers are not there yet (the usual case): werkzeug's
             # parsed Vary and Cache-Control objects cost ~5% of an answer step. A fragment
-            # says only no-store (fewer bytes on the wire; FragmentSessionInterface drops
+            # says only no-store (fewer bytes on the wire; the session interface drops
             # its Vary); a whole page is private too and varies on HX-Request.
             if not fragment:
                 if "Vary" in headers:

@@ -3,9 +3,10 @@
 One UPDATE of the answered row, guarded in its own WHERE by everything the rules ask:
 the attempt is this account's, still open and not past its deadline (plus the grace), the
 session's version is the account's current one, the choice belongs to the question, the
-tap's order key is not below the saved one, and the row is not graded yet. On PostgreSQL
-the UPDATE is a CTE of the SELECT that returns the attempt's sheet, so the step costs one
-round trip and the COMMIT; SQLite, which has no writing CTE, runs the two in turn.
+tap's order key is not below the saved one, and the row is not graded yet. In the answer
+step on PostgreSQL the UPDATE is a CTE of the SELECT that returns the attempt's sheet, run
+with its COMMIT on a pooled connection of their own: one round trip and the COMMIT.
+SQLite (no writing CTE), and a save inside a caller's transaction, run the two in turn.
 
 Why no lock on the attempt row is needed against a concurrent finish: finishing grades
 every row of the attempt (is_correct becomes non-NULL) in the transaction that closes it.
@@ -85,54 +86,71 @@ def _statements():
 _UPDATE, _SHEET, _TOGETHER = _statements()
 
 
-def _run(params: dict) -> tuple[list, bool]:
-    """The sheet's rows as saved, and whether the answer was written, in the session's
-    transaction."""
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        rows = _driver_rows(connection, params)
+def _run(params: dict, commit: bool) -> tuple[list, bool]:
+    """The sheet's rows as saved, and whether the answer was written. With `commit` and
+    no transaction open in the ORM session (the answer step), on PostgreSQL: the one
+    statement and its COMMIT on a connection of their own. Otherwise in the session's
+    transaction, committed when asked."""
+    engine = db.engine
+    if commit and engine.dialect.name == "postgresql" and not db.session().in_transaction():
+        rows = _committed_rows(engine, params)
         return rows, any(r[15] for r in rows)
+    connection = db.session.connection()
     written = connection.execute(_UPDATE, params).first() is not None
-    return connection.execute(_SHEET, params).all(), written
+    rows = connection.execute(_SHEET, params).all()
+    if commit:
+        db.session.commit()
+    return rows, written
 
 
 _COMPILED: dict = {}  # the PostgreSQL statement's text and its constants, per driver
 
 
-def _driver_rows(connection, params: dict) -> list[tuple]:
-    """The one statement run by the driver (psycopg) on the session's connection, its rows
-    as tuples. SQLAlchemy's execution and result objects cost as much CPU as the statement
-    itself (bench/README.md, the answer step against the reference). A failure comes out
-    as SQLAlchemy's DBAPIError, as from SQLAlchemy: a connection found dead is invalidated
-    with the whole pool (its others died with it), and the caller may retry once."""
-    dialect = connection.dialect
+def _compiled(dialect) -> tuple[str, dict]:
     compiled = _COMPILED.get((dialect.name, dialect.driver))
     if compiled is None:
         statement = _TOGETHER.compile(dialect=dialect)
         compiled = _COMPILED[dialect.name, dialect.driver] = (str(statement),
                                                               dict(statement.params))
-    sql, constants = compiled
-    dbapi = connection.connection
-    cursor = dbapi.cursor()
+    return compiled
+
+
+def _committed_rows(engine, params: dict) -> list[tuple]:
+    """The one statement and its COMMIT, run by the driver (psycopg) on a pooled
+    connection of their own, the rows as tuples. The ORM session's transaction and
+    SQLAlchemy's execution and result objects cost as much CPU as the statement itself
+    (bench/README.md, the answer step against the reference); the session is not used.
+    A failure comes out as SQLAlchemy's DBAPIError, as from SQLAlchemy: a connection
+    found dead is invalidated with the whole pool (its others died with it), and the
+    caller may retry once."""
+    sql, constants = _compiled(engine.dialect)
+    pooled = engine.raw_connection()
+    cursor = None
     try:
+        cursor = pooled.cursor()
         cursor.execute(sql, {**constants, **params})
-        return cursor.fetchall()
-    except connection.dialect.loaded_dbapi.Error as error:
-        dead = connection.dialect.is_disconnect(error, dbapi.dbapi_connection, cursor)
+        rows = cursor.fetchall()
+        pooled.commit()
+        return rows
+    except engine.dialect.loaded_dbapi.Error as error:
+        dead = engine.dialect.is_disconnect(error, pooled.dbapi_connection, cursor)
         if dead:
-            connection.invalidate(error)
-            db.engine.dispose(close=False)
-        raise DBAPIError.instance(sql, params, error, connection.dialect.loaded_dbapi.Error,
+            pooled.invalidate(error)
+            engine.dispose(close=False)
+        raise DBAPIError.instance(sql, params, error, engine.dialect.loaded_dbapi.Error,
                                   connection_invalidated=dead,
-                                  dialect=connection.dialect) from error
+                                  dialect=engine.dialect) from error
     finally:
-        cursor.close()
+        if cursor is not None:
+            cursor.close()
+        pooled.close()  # back to the pool (rolled back there after a failure)
 
 
 def save_answer(attempt_id: int, account_id: int, position: int, choice_id: int | None,
                 now: dt.datetime, seq: int | None = None,
-                session_version: int | None = None) -> Sheet:
-    """Save one answer and return the attempt's sheet with it; flushes, never commits.
+                session_version: int | None = None, *, commit: bool = False) -> Sheet:
+    """Save one answer and return the attempt's sheet with it; flushes, and commits only
+    with `commit` (the answer step: then the save is its own transaction, see _run).
 
     `seq` puts taps in order: a page carries its question's `next_seq`, above every key
     saved so far, and its script adds one for each tap (without JavaScript every tap sends
@@ -148,7 +166,8 @@ def save_answer(attempt_id: int, account_id: int, position: int, choice_id: int 
     rows, written = _run(dict(
         attempt=attempt_id, account=account_id, at_position=position, choice=choice_id,
         choice_pattern=f"%,{choice_id},%", sent=-1 if seq is None else max(seq, 0), now=now,
-        oldest_deadline=now - GRACE, version=-1 if session_version is None else session_version))
+        oldest_deadline=now - GRACE, version=-1 if session_version is None else session_version),
+        commit)
     if not rows or rows[0][0] != account_id:
         raise AttemptNotFound(attempt_id)
     if not rows[0][14]:  # session_ok
