@@ -92,7 +92,7 @@ def _run(params: dict, commit: bool) -> tuple[list, bool]:
     statement and its COMMIT on a connection of their own. Otherwise in the session's
     transaction, committed when asked."""
     engine = db.engine
-    if commit and engine.dialect.name == "postgresql" and not db.session().in_transaction():
+    if commit and engine.dialect.name == "postgresql" and not _session_in_transaction():
         rows = _committed_rows(engine, params)
         return rows, any(r[15] for r in rows)
     connection = db.session.connection()
@@ -101,6 +101,11 @@ def _run(params: dict, commit: bool) -> tuple[list, bool]:
     if commit:
         db.session.commit()
     return rows, written
+
+
+def _session_in_transaction() -> bool:
+    """Whether this request's ORM session has a transaction open (without making one)."""
+    return db.session.registry.has() and db.session().in_transaction()
 
 
 _COMPILED: dict = {}  # the PostgreSQL statement's text and its constants, per driver
