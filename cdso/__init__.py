@@ -62,6 +62,7 @@ def create_app(config: dict | None = None, *, web_only: bool = False) -> Flask:
     from cdso.quiz.routes import bp as quiz_bp
     for blueprint in (public_bp, auth_bp, quiz_bp, helper_bp, office_bp):
         app.register_blueprint(blueprint)
+    limiter.check_route_limits_only()
 
     from cdso.cli import cli
     app.cli.add_command(cli)
