@@ -3,7 +3,7 @@ import os
 import sys
 
 from cdso import create_app
-from cdso.web.startup import check_database
+from cdso.web.startup import check_database, warm_caches
 
 # Served by gunicorn the app needs no migrations (Alembic); the `flask` command does.
 app = create_app(web_only=os.environ.get("FLASK_RUN_FROM_CLI") != "true")
@@ -15,3 +15,4 @@ if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
     if problem:
         print(problem, file=sys.stderr)
         sys.exit(1)
+    warm_caches(app)

@@ -191,3 +191,24 @@ def test_a_save_that_commits_inside_a_callers_transaction_commits_it_all(app, co
     quiz.save_answer(attempt.id, account.id, 1, slot.choice_ids[0], now, commit=True)
     db.session.rollback()  # nothing left to undo
     assert quiz.load_sheet(attempt.id, account.id).slots[0].chosen == slot.choice_ids[0]
+
+
+def test_questions_warmed_at_start_are_shown_without_a_query(app, contest):
+    """wsgi.py loads every active question as shown before gunicorn forks its workers."""
+    from sqlalchemy import event
+    quiz_review._shown.clear()
+    active = db.session.scalars(select(Question.id).where(
+        Question.status == QuestionStatus.ACTIVE.value)).all()
+    assert quiz_review.warm_shown_questions() == len(active) > 0
+    queries = []
+
+    def seen(*args):
+        queries.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    shown = quiz_review.shown_question(active[0])
+    event.remove(db.engine, "before_cursor_execute", seen)
+    assert queries == [] and shown.text and len(shown.choices) >= 2
+    expected = dict(db.session.execute(select(Choice.id, Choice.text)
+                                       .where(Choice.question_id == active[0])).all())
+    assert shown.choices == expected

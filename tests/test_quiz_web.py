@@ -95,6 +95,33 @@ def test_each_step_is_one_htmx_request_answered_with_the_next_partial(app, conte
         choices_on(first)[1]
 
 
+def test_step_fragments_render_the_same_without_the_context_processors(app, contest,
+                                                                      monkeypatch):
+    """The steps' fragments skip Flask's context processors (web/pages.render_fragment):
+    each renders exactly as through render_template, so none reads what they add."""
+    from flask import render_template
+
+    from cdso.quiz import steps
+    from cdso.web.pages import render_fragment
+    compared = []
+
+    def both(template, **context):
+        lean = render_fragment(template, **context)
+        assert lean == render_template(template, **context)
+        compared.append(template)
+        return lean
+
+    monkeypatch.setattr(steps, "render_fragment", both)
+    client, _ = participant_client(app, contest)
+    attempt_id = start(client)
+    csrf = token(client, "/thi")
+    first = client.get(f"/thi/{attempt_id}/cau/1").get_data(as_text=True)
+    for go in ("next", "du-doan", "review"):
+        assert client.post(f"/thi/{attempt_id}/cau/1", headers=HTMX, data={
+            "csrf_token": csrf, "choice": choices_on(first)[0], "go": go}).status_code == 200
+    assert compared == ["quiz/_step.html", "quiz/_prediction.html", "quiz/_review.html"]
+
+
 def test_full_page_step_is_within_its_weight(app, contest):
     client, _ = participant_client(app, contest)
     attempt_id = start(client)

@@ -21,7 +21,7 @@ from cdso.services.quiz import review as quiz_review
 from cdso.web.auth_session import session_account
 from cdso.web.access import participant_required
 from cdso.web.errors import render_error
-from cdso.web.pages import is_htmx, redirect_to
+from cdso.web.pages import is_htmx, redirect_to, render_fragment
 
 STEP_PAGES = {"question": "quiz/step.html", "prediction": "quiz/prediction.html",
               "review": "quiz/review.html"}
@@ -93,8 +93,9 @@ def _render(sheet: quiz.Sheet, kind: str, position: int = 0, *, partial: bool = 
         context["attempt_contest"] = contest
         context["prediction_scope"] = counting.prediction_scope(contest, min(now, sheet.deadline))
     page = STEP_PAGES[kind]
-    template = page.replace("quiz/", "quiz/_") if partial else page
-    return render_template(template, **context), status
+    if partial:
+        return render_fragment(page.replace("quiz/", "quiz/_"), **context), status
+    return render_template(page, **context), status
 
 
 def question_page(sheet: quiz.Sheet, position: int):

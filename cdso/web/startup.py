@@ -1,4 +1,5 @@
-"""A clear line at start when the database is missing or unreachable, not a traceback."""
+"""At start: a clear line when the database is missing or unreachable, not a traceback;
+then the caches every worker shares."""
 from __future__ import annotations
 
 from flask import Flask
@@ -27,3 +28,14 @@ def check_database(app: Flask) -> str | None:
         with app.app_context():
             db.session.remove()
     return None
+
+
+def warm_caches(app: Flask) -> None:
+    """What every worker would otherwise load on its own first requests, loaded once
+    before gunicorn forks them (preload_app): the questions as shown."""
+    from cdso.services.quiz.review import warm_shown_questions
+    with app.app_context():
+        try:
+            warm_shown_questions()
+        finally:
+            db.session.remove()

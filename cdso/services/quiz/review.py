@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from cdso.extensions import db
-from cdso.models import Attempt, AttemptQuestion, Choice, Contest, Question, Topic
+from cdso.models import (Attempt, AttemptQuestion, Choice, Contest, Question, QuestionStatus,
+                         Topic)
 from cdso.services.contest import counting
 from cdso.services.quiz.attempts import FINISHED, Slot
 
@@ -31,16 +32,42 @@ def shown_question(question_id: int) -> ShownQuestion:
     key = (str(db.engine.url), question_id)
     cached = _shown.get(key)
     if cached is None:
-        rows = db.session.execute(
-            select(Question.text, Topic.name, Choice.id, Choice.text)
-            .join(Topic, Topic.id == Question.topic_id)
-            .join(Choice, Choice.question_id == Question.id)
-            .where(Question.id == question_id)).all()
-        cached = ShownQuestion(rows[0][0], rows[0][1], {row[2]: row[3] for row in rows})
+        _remember_shown(key[0], _shown_rows(Question.id == question_id))
+        cached = _shown[key]
+    return cached
+
+
+def warm_shown_questions() -> int:
+    """Every active question as shown, kept at once (up to MAX_CACHED): served by
+    gunicorn, the app is loaded once and forked, so each worker starts with them instead
+    of one query per question in its first minutes, which are a contest's rush. Returns
+    how many are kept."""
+    url = str(db.engine.url)
+    newest = (select(Question.id).where(Question.status == QuestionStatus.ACTIVE.value)
+              .order_by(Question.id.desc()).limit(MAX_CACHED // 2))
+    rows = _shown_rows(Question.id.in_(newest))
+    _remember_shown(url, rows)
+    return len({row[0] for row in rows})
+
+
+def _shown_rows(*where) -> list:
+    """(question id, text, topic, choice id, choice text) rows of the questions asked."""
+    return db.session.execute(
+        select(Question.id, Question.text, Topic.name, Choice.id, Choice.text)
+        .join(Topic, Topic.id == Question.topic_id)
+        .join(Choice, Choice.question_id == Question.id)
+        .where(*where)).all()
+
+
+def _remember_shown(url: str, rows: list) -> None:
+    by_question: dict[int, list] = {}
+    for row in rows:
+        by_question.setdefault(row[0], []).append(row)
+    for question_id, its in by_question.items():
         if len(_shown) >= MAX_CACHED:
             _shown.clear()
-        _shown[key] = cached
-    return cached
+        _shown[url, question_id] = ShownQuestion(its[0][1], its[0][2],
+                                                 {row[3]: row[4] for row in its})
 
 
 def shown_choices(slot: Slot, question: ShownQuestion | None = None) -> list[tuple[int, str]]:
