@@ -5,12 +5,16 @@ from flask import Flask
 
 from cdso import config as settings
 from cdso.extensions import cache, compress, csrf, db, htmx, init_migrations, limiter, login_manager
+from cdso.web.templating import GlobalsOnceEnvironment
 
 
 class CdsoFlask(Flask):
     """Flask, asking once per function's code whether it is a coroutine function: Flask
     asks inspect on every request for every hook and view, 13 times per answer step
-    (issue 19). Keyed by code objects, so closures made per request add nothing."""
+    (issue 19). Keyed by code objects, so closures made per request add nothing. Its
+    Jinja environment: cdso/web/templating.py."""
+
+    jinja_environment = GlobalsOnceEnvironment  # each template's globals one dict
 
     def ensure_sync(self, func):
         code = getattr(func, "__code__", None)  # a function's, or a bound method's
