@@ -5,12 +5,15 @@ is off), yet Flask builds a new signer and verifies the same HMAC, base64 and JS
 every request: about a tenth of an answer step (bench/README.md). Here:
 
 - the signer is built once per secret key;
-- a cookie that verified once is remembered, byte for byte, with its contents and the
-  time it was signed, so the same cookie again skips the signature work. Its age is
-  checked every time, as itsdangerous checks it, so it still expires after
+- a cookie that verified once is remembered by its signature, with its contents and the
+  time it was signed, so the same cookie again skips the signature work. A cookie that
+  carries a remembered signature gets the contents that signature was verified with,
+  whatever else it carries: what its sender could have sent anyway. Its age is checked
+  every time, as itsdangerous checks it, so it still expires after
   PERMANENT_SESSION_LIFETIME. Only sessions whose values are plain strings, numbers and
   booleans are remembered: each request gets its own copy, which nothing can share.
-  The cookies remembered are forgotten all at once when there are REMEMBERED of them;
+  About 0.7 KB each, they are forgotten all at once when there are REMEMBERED of them
+  (a worker then verifies as Flask does until it has met its residents again);
 - a fragment (an htmx request) leaves without any Vary, and an unchanged session adds
   nothing to its response. Three hands add a Vary (security.py HX-Request,
   Flask-Compress Accept-Encoding, the session Cookie), but a fragment is no-store and asked
@@ -28,14 +31,14 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from cdso.web.pages import is_htmx
 
-REMEMBERED = 4096  # cookies (~2 MiB at most)
+REMEMBERED = 2048  # cookies per worker (~1.4 MiB at most)
 PLAIN = (str, int, float, bool, type(None))
 
 
 class RememberingSessionInterface(SecureCookieSessionInterface):
     def __init__(self) -> None:
         self._signers: dict[tuple, URLSafeTimedSerializer] = {}
-        self._verified: dict[tuple, tuple[dict, int]] = {}  # (keys, cookie) -> (data, signed at)
+        self._verified: dict[tuple, dict[str, tuple[dict, int]]] = {}  # keys -> signature -> (data, signed at)
 
     @staticmethod
     def _keys(app: Flask) -> tuple:
@@ -55,8 +58,9 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
         if not cookie or not app.secret_key:
             return super().open_session(app, request)
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        key = (self._keys(app), cookie)
-        remembered = self._verified.get(key)
+        verified = self._verified.setdefault(self._keys(app), {})
+        signature = cookie.rpartition(".")[2]
+        remembered = verified.get(signature)
         if remembered is not None and 0 <= int(time.time()) - remembered[1] <= max_age:
             return self.session_class(remembered[0])
         try:
@@ -65,9 +69,9 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
         except BadSignature:
             return self.session_class()
         if isinstance(data, dict) and all(isinstance(v, PLAIN) for v in data.values()):
-            if len(self._verified) >= REMEMBERED:
-                self._verified.clear()
-            self._verified[key] = (data, int(signed_at.timestamp()))
+            if len(verified) >= REMEMBERED:
+                verified.clear()
+            verified[signature] = (data, int(signed_at.timestamp()))
         return self.session_class(data)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
