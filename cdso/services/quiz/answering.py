@@ -49,9 +49,9 @@ def _statements():
         _acc.c.id == bindparam("account"), _acc.c.session_version == bindparam("version"),
         _acc.c.is_active_account.is_(True)))
     # Open and before its deadline, as one expression that no index serves: written as two
-    # conditions, they led PostgreSQL's planner to ix_attempt_status_deadline, reading
-    # every open attempt before this one by its key (100 index entries per answer at 100
-    # open attempts, thousands in a rush; bench/README.md).
+    # conditions, they led PostgreSQL's planner to ix_attempt_status_deadline, which reads
+    # every open attempt, instead of the attempt's key (100 index entries per answer at
+    # 100 open attempts, thousands in a rush; bench/README.md).
     open_deadline = case((_at.c.status == OPEN, _at.c.deadline), else_=None)
     writable = exists().where(
         _at.c.id == bindparam("attempt"), _at.c.account_id == bindparam("account"),
