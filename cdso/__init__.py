@@ -16,14 +16,17 @@ class CdsoFlask(Flask):
 
     jinja_environment = GlobalsOnceEnvironment  # each template's globals one dict
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain_code: set = set()  # code objects known not to be coroutines
+
     def ensure_sync(self, func):
         code = getattr(func, "__code__", None)  # a function's, or a bound method's
-        plain = self.__dict__.setdefault("_plain_code", set())
-        if code in plain:
+        if code in self._plain_code:
             return func
         synced = super().ensure_sync(func)
         if synced is func and code is not None:
-            plain.add(code)
+            self._plain_code.add(code)
         return synced
 
 

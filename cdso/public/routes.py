@@ -5,7 +5,7 @@ from flask import Blueprint, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from cdso.extensions import db, limiter
+from cdso.extensions import db
 from cdso.formatting import utcnow
 from cdso.services.figures import stats
 from cdso.services.contest import counting
@@ -30,7 +30,6 @@ def rules():
 
 
 @bp.get("/healthz")
-@limiter.exempt
 def healthz():
     try:
         db.session.execute(text("SELECT 1"))

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
 
 from cdso.auth import throttle
-from cdso.extensions import db, limiter, login_manager
+from cdso.extensions import db, login_manager
 from cdso.formatting import utcnow
 from cdso.models import Attempt, Contest
 from cdso.quiz.routes import bp
@@ -133,7 +133,6 @@ def resume(attempt_id: int):
 
 
 @bp.route("/thi/<int:attempt_id>/cau/<int:position>", methods=["GET", "POST"])
-@limiter.exempt  # the answer step has its own limit, in the worker's memory
 def question(attempt_id: int, position: int):
     if request.method == "GET":
         return _question_page(attempt_id, position)

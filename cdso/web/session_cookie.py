@@ -58,7 +58,10 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
         if not cookie or not app.secret_key:
             return super().open_session(app, request)
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        verified = self._verified.setdefault(self._keys(app), {})
+        keys = self._keys(app)
+        verified = self._verified.get(keys)
+        if verified is None:
+            verified = self._verified[keys] = {}
         signature = cookie.rpartition(".")[2]
         remembered = verified.get(signature)
         if remembered is not None and 0 <= int(time.time()) - remembered[1] <= max_age:

@@ -45,9 +45,7 @@ def warm_shown_questions() -> int:
     url = str(db.engine.url)
     newest = (select(Question.id).where(Question.status == QuestionStatus.ACTIVE.value)
               .order_by(Question.id.desc()).limit(MAX_CACHED // 2))
-    rows = _shown_rows(Question.id.in_(newest))
-    _remember_shown(url, rows)
-    return len({row[0] for row in rows})
+    return _remember_shown(url, _shown_rows(Question.id.in_(newest)))
 
 
 def _shown_rows(*where) -> list:
@@ -59,7 +57,8 @@ def _shown_rows(*where) -> list:
         .where(*where)).all()
 
 
-def _remember_shown(url: str, rows: list) -> None:
+def _remember_shown(url: str, rows: list) -> int:
+    """Keeps the questions of `rows` as shown; returns how many."""
     by_question: dict[int, list] = {}
     for row in rows:
         by_question.setdefault(row[0], []).append(row)
@@ -68,6 +67,7 @@ def _remember_shown(url: str, rows: list) -> None:
             _shown.clear()
         _shown[url, question_id] = ShownQuestion(its[0][1], its[0][2],
                                                  {row[3]: row[4] for row in its})
+    return len(by_question)
 
 
 def shown_choices(slot: Slot, question: ShownQuestion | None = None) -> list[tuple[int, str]]:
